@@ -1,0 +1,144 @@
+"""The `jincheng` command: serve, migrate, seed-demo, openapi, ..."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from app.core.settings import Environment, ProductionConfigError, check_production, get_settings
+
+cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
+migrate_cli = typer.Typer(help="数据库迁移（Alembic）", no_args_is_help=True)
+openapi_cli = typer.Typer(help="OpenAPI 文档导出与校验", no_args_is_help=True)
+cli.add_typer(migrate_cli, name="migrate")
+cli.add_typer(openapi_cli, name="openapi")
+console = Console(stderr=True)
+
+
+def _database_url() -> str:
+    from app.core.database_url import resolve_database_url
+
+    return resolve_database_url(get_settings())
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="监听端口")] = None,
+) -> None:
+    """Migrate, load the demo data on first run (dev), and serve the API."""
+    import uvicorn
+
+    from app.core.logging import configure_logging
+    from app.core.migrations import upgrade
+    from app.main import create_app
+
+    settings = get_settings()
+    try:
+        check_production(settings)
+    except ProductionConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from exc
+    configure_logging(settings.log_level)
+    url = _database_url()
+    upgrade(url)
+    if settings.env is Environment.dev:
+        from app.org.seed import seed_demo
+
+        created = asyncio.run(seed_demo(url, only_if_empty=True))
+        if created:
+            console.print("已加载金城街道演示数据")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@migrate_cli.command("upgrade")
+def migrate_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "heads") -> None:
+    """Apply migrations up to REVISION (default: all heads)."""
+    from app.core.migrations import upgrade
+
+    upgrade(_database_url(), revision)
+    console.print(f"已升级到 {revision}")
+
+
+@migrate_cli.command("downgrade")
+def migrate_downgrade(revision: Annotated[str, typer.Argument(help="目标版本，例如 base 或 -1")]) -> None:
+    """Revert migrations down to REVISION."""
+    from app.core.migrations import downgrade
+
+    downgrade(_database_url(), revision)
+    console.print(f"已回退到 {revision}")
+
+
+@migrate_cli.command("current")
+def migrate_current() -> None:
+    """Print the database's current revision(s)."""
+    from alembic import command
+
+    from app.core.migrations import alembic_config
+
+    command.current(alembic_config(_database_url()))
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load 金城街道's demo organisation. Running it twice changes nothing."""
+    from app.org.seed import seed_demo
+
+    url = _database_url()
+    from app.core.migrations import upgrade
+
+    upgrade(url)
+    created = asyncio.run(seed_demo(url))
+    console.print("演示数据已加载" if created else "演示数据已存在，无变化")
+
+
+@openapi_cli.command("export")
+def openapi_export() -> None:
+    """Write openapi/openapi.json from the app (sorted keys, stable output)."""
+    from app.core.openapi import OPENAPI_PATH, render
+    from app.main import create_app
+
+    OPENAPI_PATH.parent.mkdir(parents=True, exist_ok=True)
+    OPENAPI_PATH.write_text(render(create_app().openapi()), encoding="utf-8")
+    console.print(f"已写入 {OPENAPI_PATH}")
+
+
+@openapi_cli.command("check")
+def openapi_check() -> None:
+    """Exit non-zero when the committed openapi/openapi.json differs from the app."""
+    import difflib
+
+    from app.core.openapi import OPENAPI_PATH, render
+    from app.main import create_app
+
+    expected = render(create_app().openapi())
+    actual = OPENAPI_PATH.read_text(encoding="utf-8") if OPENAPI_PATH.exists() else ""
+    if actual != expected:
+        diff = difflib.unified_diff(actual.splitlines(), expected.splitlines(), "committed", "app", lineterm="", n=1)
+        for line in list(diff)[:40]:
+            console.print(line, markup=False, highlight=False)
+        console.print("[red]openapi/openapi.json 已过期：请运行 jincheng openapi export 并提交[/red]")
+        raise typer.Exit(code=1)
+    console.print("openapi/openapi.json 与应用一致")
+
+
+def main() -> None:
+    try:
+        cli()
+    except ProductionConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

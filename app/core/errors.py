@@ -1,0 +1,156 @@
+"""RFC 9457 problem+json errors with a stable machine ``code`` and Chinese title/detail."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description='出错字段的位置，例如 ["body", "description"]')
+    msg: str = Field(description="错误说明")
+    type: str = Field(description="错误类型")
+
+
+class Problem(BaseModel):
+    """RFC 9457 问题详情。`code` 是稳定的机器可读错误码，前端据此分支。"""
+
+    type: str = Field(examples=["urn:jincheng:problem:request.validation"])
+    title: str = Field(examples=["请求参数有误"])
+    status: int = Field(examples=[422])
+    detail: str | None = Field(default=None, examples=["description: 最多 1000 个字符"])
+    instance: str | None = Field(default=None, examples=["/api/v1/complaints"])
+    code: str = Field(examples=["request.validation"])
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise from anywhere in a request; becomes a problem+json response."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(f"{code}: {detail or title}")
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+def not_found(code: str, title: str = "资源不存在", detail: str | None = None) -> ProblemError:
+    return ProblemError(404, code, title, detail)
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:jincheng:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+# Titles for statuses raised by the framework itself (routing, methods).
+_FRAMEWORK_PROBLEMS: dict[int, tuple[str, str]] = {
+    400: ("request.bad_request", "请求格式错误"),
+    401: ("auth.unauthenticated", "未登录或凭证无效"),
+    403: ("auth.forbidden", "无权执行此操作"),
+    404: ("request.not_found", "请求的资源不存在"),
+    405: ("request.method_not_allowed", "不支持该请求方法"),
+    406: ("request.not_acceptable", "无法提供所需的响应格式"),
+    413: ("request.too_large", "请求体过大"),
+    415: ("request.unsupported_media_type", "不支持的内容类型"),
+    429: ("request.throttled", "请求过于频繁，请稍后再试"),
+}
+
+
+def _jsonable_loc(loc: Any) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in loc]
+
+
+async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request, exc.status, exc.code, exc.title, exc.detail, headers=exc.headers, **exc.extra)
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = _FRAMEWORK_PROBLEMS.get(
+        exc.status_code, (f"http.{exc.status_code}", HTTPStatus(exc.status_code).phrase)
+    )
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = None
+    return problem_response(
+        request, exc.status_code, code, title, detail, headers=dict(exc.headers) if exc.headers else None
+    )
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem_response(
+            request, 400, "request.malformed_json", "请求体不是合法的 JSON", "请检查 JSON 语法后重试"
+        )
+    field_errors = [
+        {"loc": _jsonable_loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in errors
+    ]
+    first = field_errors[0] if field_errors else None
+    detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else None
+    return problem_response(request, 422, "request.validation", "请求参数有误", detail, errors=field_errors)
+
+
+def internal_error_body(request_id: str, path: str) -> dict[str, Any]:
+    """The 500 answer: no stack trace, only the request id to quote to an administrator."""
+    return {
+        "type": "urn:jincheng:problem:server.internal_error",
+        "title": "服务器内部错误",
+        "status": 500,
+        "detail": f"请稍后再试；如需联系管理员，请提供请求编号 {request_id}",
+        "instance": path,
+        "code": "server.internal_error",
+        "request_id": request_id,
+    }
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)

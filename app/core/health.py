@@ -1,0 +1,58 @@
+"""Liveness, readiness and metrics. Outside /api/v1: load balancers and Prometheus call them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.errors import problem_response
+from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
+from app.core.openapi import problems
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz", summary="进程存活检查")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="就绪检查：数据库可用且迁移已到最新",
+    responses=problems(503),
+)
+async def readyz(request: Request) -> Any:
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    expected: set[str] = request.app.state.migration_heads
+    try:
+        async with factory() as session:
+            rows = await session.execute(text("SELECT version_num FROM alembic_version"))
+            current = {r[0] for r in rows}
+    except Exception:
+        return problem_response(request, 503, "system.database_unavailable", "数据库不可用", "无法连接数据库")
+    if current != expected:
+        return problem_response(
+            request,
+            503,
+            "system.migrations_pending",
+            "数据库迁移未完成",
+            f"当前版本 {sorted(current)}，应为 {sorted(expected)}；请运行 jincheng migrate upgrade",
+        )
+    warnings: list[str] = list(getattr(request.app.state, "readiness_warnings", []))
+    return JSONResponse({"status": "ready", "migrations": sorted(current), "warnings": warnings})
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus 指标",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"}},
+)
+async def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)

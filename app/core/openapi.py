@@ -1,0 +1,116 @@
+"""The OpenAPI document the front-end team builds from: stable ids, Chinese text, every status declared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from app.core.errors import Problem
+
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
+
+DESCRIPTION = """\
+智慧金城小程序后端接口（金城街道，任城区，济宁）。
+
+* **网上枫桥**：诉求受理 → 派单 → 督办 → 办结 → 评价 闭环；
+* **信托制物业**：小区共有资金账本，业主随时查看；
+* **金小蜂**：志愿服务队、活动、签到与服务时长；
+* **金城荟**：商户、优惠、社区活动与社区基金。
+
+所有错误均为 RFC 9457 `application/problem+json`，其中 `code` 为稳定的机器可读错误码；
+`title`、`detail` 为中文说明。列表接口使用游标分页：把返回的 `next_cursor` 原样作为 `cursor` 传回。
+时间均为 RFC 3339（UTC），金额均为整数“分”。
+"""
+
+TAGS: list[dict[str, str]] = [
+    {"name": "system", "description": "健康检查与监控"},
+    {"name": "org", "description": "组织架构：街道、社区、网格、小区、楼栋、职能部门、物业公司"},
+]
+
+_STATUS_TEXT = {
+    400: "请求格式错误（例如 JSON 语法错误）",
+    401: "未登录或凭证无效",
+    403: "无权执行此操作",
+    404: "资源不存在，或调用者无权知道它存在",
+    405: "不支持该请求方法",
+    409: "状态或版本冲突",
+    410: "资源已失效",
+    413: "请求体过大",
+    422: "请求参数校验失败",
+    429: "请求过于频繁，请按 Retry-After 重试",
+    500: "服务器内部错误",
+    503: "依赖服务暂不可用",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries for the problem statuses a route may answer with."""
+    return {
+        s: {"model": Problem, "description": _STATUS_TEXT.get(s, "错误"), "content": {"application/problem+json": {}}}
+        for s in statuses
+    }
+
+
+def operation_id(route: APIRoute) -> str:
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def _problem_ref(status: int) -> dict[str, Any]:
+    return {
+        "description": _STATUS_TEXT.get(status, "错误"),
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _declare_common_statuses(schema: dict[str, Any]) -> None:
+    """Statuses any operation can produce: 500 everywhere; 400/413 with a body; 422 with input."""
+    for path_item in schema.get("paths", {}).values():
+        for method, op in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses: dict[str, Any] = op.setdefault("responses", {})
+            has_input = bool(op.get("parameters")) or "requestBody" in op
+            common = [500] + ([400, 413] if "requestBody" in op else []) + ([422] if has_input else [])
+            for code in common:
+                responses[str(code)] = _problem_ref(code)
+            for status, resp in responses.items():
+                # FastAPI's `model=` puts the schema under application/json; errors are problem+json.
+                content = resp.get("content", {})
+                if status.startswith(("4", "5")) and "application/json" in content:
+                    content.setdefault("application/problem+json", content.pop("application/json"))
+                    if not content["application/problem+json"]:
+                        content["application/problem+json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title="智慧金城 API",
+        version=app.version,
+        description=DESCRIPTION,
+        routes=app.routes,
+        tags=TAGS + list(getattr(app.state, "extra_tags", [])),
+        servers=[{"url": "/", "description": "当前服务"}],
+    )
+    schema["components"].setdefault("schemas", {})["Problem"] = Problem.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    for name, sub in schema["components"]["schemas"]["Problem"].pop("$defs", {}).items():
+        schema["components"]["schemas"].setdefault(name, sub)
+    _declare_common_statuses(schema)
+    app.openapi_schema = schema
+    return schema
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,89 @@
+"""Organisation rules. Other domains call these, never the org repository."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import ProblemError
+from app.core.pagination import PageParams
+from app.org import repository
+from app.org.models import Building, Community, Compound, Department, Grid, Household, Street
+
+
+def _missing(kind: str, title: str) -> ProblemError:
+    return ProblemError(404, f"org.{kind}_not_found", f"{title}不存在")
+
+
+async def _require(session: AsyncSession, model: type[Any], id_: uuid.UUID, kind: str, title: str) -> None:
+    if not await repository.exists(session, model, id_):
+        raise _missing(kind, title)
+
+
+async def list_streets(session: AsyncSession, params: PageParams) -> tuple[list[Street], str | None]:
+    return await repository.list_streets(session, params)
+
+
+async def list_communities(
+    session: AsyncSession, street_id: uuid.UUID, params: PageParams
+) -> tuple[list[Community], str | None]:
+    await _require(session, Street, street_id, "street", "街道")
+    return await repository.list_communities(session, street_id, params)
+
+
+async def list_compounds(
+    session: AsyncSession, community_id: uuid.UUID, params: PageParams
+) -> tuple[list[Compound], str | None]:
+    await _require(session, Community, community_id, "community", "社区")
+    return await repository.list_compounds(session, community_id, params)
+
+
+async def list_buildings(
+    session: AsyncSession, compound_id: uuid.UUID, params: PageParams
+) -> tuple[list[Building], str | None]:
+    await _require(session, Compound, compound_id, "compound", "小区")
+    return await repository.list_buildings(session, compound_id, params)
+
+
+async def list_departments(
+    session: AsyncSession, street_id: uuid.UUID, params: PageParams
+) -> tuple[list[Department], str | None]:
+    await _require(session, Street, street_id, "street", "街道")
+    return await repository.list_departments(session, street_id, params)
+
+
+async def get_compound(session: AsyncSession, compound_id: uuid.UUID) -> Compound | None:
+    return await session.get(Compound, compound_id)
+
+
+async def get_building(session: AsyncSession, building_id: uuid.UUID) -> Building | None:
+    return await session.get(Building, building_id)
+
+
+async def get_household(session: AsyncSession, household_id: uuid.UUID) -> Household | None:
+    return await session.get(Household, household_id)
+
+
+async def get_grid(session: AsyncSession, grid_id: uuid.UUID) -> Grid | None:
+    return await session.get(Grid, grid_id)
+
+
+async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Department | None:
+    return await session.get(Department, department_id)
+
+
+async def household_label(session: AsyncSession, household_id: uuid.UUID) -> str | None:
+    """``3栋2单元301`` for a household, as residents write it."""
+    row = (
+        await session.execute(
+            select(Building.name, Household.unit, Household.room)
+            .join(Building, Building.id == Household.building_id)
+            .where(Household.id == household_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return f"{row.name}{row.unit}单元{row.room}"

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.core.security import issue_access_token
+from app.core.settings import Environment, Settings
+from app.identity.models import RoleAssignment, User
+from app.identity.roles import ROLE_SCOPE, Role
+from app.main import create_app
+from app.org.seed import STREET, demo_id
+from tests.db_harness import Server, build_template, test_server, unique_name
+
+STREET_ID = demo_id("street", STREET[0])
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    return test_server()
+
+
+@pytest.fixture(scope="session")
+async def template_db(server: Server) -> AsyncIterator[str]:
+    name = await build_template(server)
+    yield name
+    await server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def test_db_url(server: Server, template_db: str) -> AsyncIterator[str]:
+    name = unique_name("jc_test")
+    url = await server.create_database(name, template=template_db)
+    yield url
+    await server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def engine(test_db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(test_db_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path_factory: pytest.TempPathFactory, test_db_url: str) -> Settings:
+    return Settings(env=Environment.test, database_url=test_db_url, data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The outer transaction every test runs in; rolled back afterwards, so tests never see each other."""
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        try:
+            yield conn
+        finally:
+            if trans.is_active:
+                await trans.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Each request's commit becomes a savepoint release inside the outer transaction.
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for arranging data and checking the database from the test itself."""
+    async with sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
+    return create_app(settings, sessionmaker=sessionmaker)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+async def fresh_db(server: Server, template_db: str) -> AsyncIterator[str]:
+    """A committed database of its own, cloned from the migrated template, for concurrency tests."""
+    name = unique_name("jc_fresh")
+    url = await server.create_database(name, template=template_db)
+    yield url
+    await server.drop_database(name)
+
+
+@dataclass
+class Actor:
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+MakeActor = Callable[..., Awaitable[Actor]]
+
+
+@pytest.fixture
+def make_actor(session: AsyncSession, settings: Settings) -> MakeActor:
+    """Create a user holding ``roles`` [(Role, scope_id | None), ...] and an access token for them."""
+
+    async def factory(*roles: tuple[Role, uuid.UUID | None], nickname: str = "测试用户") -> Actor:
+        user = User(nickname=nickname, appid="wxtest", openid=f"o-{uuid.uuid4().hex}")
+        session.add(user)
+        await session.flush()
+        for role, scope_id in roles or ((Role.resident, None),):
+            session.add(
+                RoleAssignment(
+                    user_id=user.id,
+                    role=role.value,
+                    scope_type=ROLE_SCOPE[role].value,
+                    scope_id=scope_id,
+                    street_id=STREET_ID,
+                )
+            )
+        await session.commit()
+        return Actor(user=user, token=issue_access_token(settings, user.id, user.token_version))
+
+    return factory
