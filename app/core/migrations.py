@@ -8,7 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-ROOT = Path(__file__).resolve().parents[2]
+# A source checkout keeps alembic.ini beside app/; an installed package (the Docker image) runs
+# from a working directory that holds alembic.ini and migrations/.
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "alembic.ini").exists() else Path.cwd()
 
 
 def alembic_config(url: str) -> Config:
