@@ -17,7 +17,7 @@ _SECRET_KV = re.compile(
     r"[^\"'&\s,}]+"
 )
 
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 def redact(text: str) -> str:
