@@ -69,7 +69,8 @@ def _problem_ref(status: int) -> dict[str, Any]:
 
 
 def _declare_common_statuses(schema: dict[str, Any]) -> None:
-    """Statuses any operation can produce: 500 everywhere; 400/413 with a body; 422 with input."""
+    """Statuses any operation can produce: 500 everywhere; 400/413 with a body; 422 with input;
+    401 wherever a bearer token is required."""
     for path_item in schema.get("paths", {}).values():
         for method, op in path_item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
@@ -77,6 +78,8 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
             responses: dict[str, Any] = op.setdefault("responses", {})
             has_input = bool(op.get("parameters")) or "requestBody" in op
             common = [500] + ([400, 413] if "requestBody" in op else []) + ([422] if has_input else [])
+            if op.get("security"):
+                common.append(401)
             for code in common:
                 responses[str(code)] = _problem_ref(code)
             for status, resp in responses.items():
