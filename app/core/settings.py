@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that ship with the code so `make run` works; production must replace every one of them.
@@ -120,6 +120,13 @@ class Settings(BaseSettings):
 
         parse_working_hours(value)
         return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_handler(self) -> Settings:
+        # A lease shorter than a handler may run would let a second worker deliver while the first still is.
+        if self.outbox_lease_seconds <= self.outbox_handler_timeout_seconds:
+            raise ValueError("outbox_lease_seconds must be longer than outbox_handler_timeout_seconds")
+        return self
 
     @property
     def worker_enabled_in_process(self) -> bool:
