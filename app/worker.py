@@ -124,6 +124,8 @@ class Worker:
         self._periodic = periodic
         self.rng = rng or random.Random()  # noqa: S311 - jitter only
         self.context = WorkerContext(sessionmaker=sessionmaker, clock=self.clock, settings=settings)
+        # The last tick of each job known to be claimed (by us or another worker): no need to ask again.
+        self._done_tick: dict[str, int] = {}
 
     @property
     def handlers(self) -> Mapping[str, Handler]:
@@ -233,6 +235,8 @@ class Worker:
 
     async def _run_job(self, job: PeriodicJob) -> bool:
         tick = int(self.clock.now().timestamp() // job.interval.total_seconds())
+        if self._done_tick.get(job.name) == tick:
+            return False
         key = advisory_key(job.name)
         async with self.sessionmaker() as session:
             conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -240,6 +244,7 @@ class Worker:
                 return False
             try:
                 claimed = (await conn.execute(_CLAIM_TICK, {"name": job.name, "tick": tick})).first()
+                self._done_tick[job.name] = tick
                 if claimed is None:
                     return False
                 error: str | None = None

@@ -293,3 +293,51 @@ async def test_killed_worker_loses_nothing(makers, fresh_db: str, tmp_path: Path
     assert id1 == id2 == str(id_)  # the same delivery id both times: receivers can de-duplicate
     assert pid1 == str(first.pid) and pid2 == str(second.pid)
     assert (attempt1, attempt2) == ("1", "2")
+
+
+async def test_delayed_message_waits(makers) -> None:
+    async with makers[0]() as session, session.begin():
+        id_ = enqueue(session, "test.ok", {}, delay=timedelta(hours=1))
+    seen: list[uuid.UUID] = []
+
+    async def handler(d: Delivery, ctx: WorkerContext) -> None:
+        seen.append(d.id)
+
+    worker = Worker(makers[0], settings=worker_settings(), handlers={"test.ok": handler})
+    assert await worker.run_until_idle() == 0
+    await make_due(makers[0], id_)
+    assert await worker.run_until_idle() == 1 and seen == [id_]
+
+
+async def test_serve_runs_the_worker_in_process(fresh_db: str, makers) -> None:
+    """`jincheng serve` in dev: the app's lifespan starts the worker and stops it on shutdown."""
+    from app.core.outbox import register_handler
+    from app.main import create_app
+
+    delivered = asyncio.Event()
+
+    async def handler(d: Delivery, ctx: WorkerContext) -> None:
+        delivered.set()
+
+    register_handler("test.inprocess", handler)
+    try:
+        [id_] = await add(makers[0], "test.inprocess", {})
+        settings = worker_settings(database_url=fresh_db, run_worker_in_process=True, outbox_poll_seconds=0.05)
+        assert settings.worker_enabled_in_process
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            await asyncio.wait_for(delivered.wait(), timeout=30)
+        r = await row(makers[0], id_)
+        assert r.status == "delivered"
+    finally:
+        from app.core.outbox import HANDLERS
+
+        HANDLERS.pop("test.inprocess", None)
+
+
+def test_worker_in_process_defaults_to_dev_only() -> None:
+    assert Settings(env=Environment.dev).worker_enabled_in_process is True
+    assert Settings(env=Environment.test).worker_enabled_in_process is False
+    assert Settings(env=Environment.dev, run_worker_in_process=False).worker_enabled_in_process is False
+    with pytest.raises(ValueError, match="outbox_lease_seconds"):
+        Settings(outbox_lease_seconds=10, outbox_handler_timeout_seconds=30)
