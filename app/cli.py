@@ -61,6 +61,50 @@ def serve(
     )
 
 
+@cli.command()
+def worker(
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="投递完当前到期的消息、跑一轮定时任务后退出")
+    ] = False,
+) -> None:
+    """Deliver the outbox and run periodic jobs. Any number of workers may run at once."""
+    from app.core.logging import configure_logging
+
+    settings = get_settings()
+    try:
+        check_production(settings)
+    except ProductionConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from exc
+    configure_logging(settings.log_level)
+    url = _database_url()
+    asyncio.run(_run_worker(url, until_idle))
+
+
+async def _run_worker(url: str, until_idle: bool) -> None:
+    import signal
+
+    from app.core.db import create_engine, make_sessionmaker
+    from app.worker import Worker, load_plugins
+
+    settings = get_settings()
+    load_plugins(settings)
+    engine = create_engine(url, settings)
+    try:
+        worker = Worker(make_sessionmaker(engine), settings=settings)
+        if until_idle:
+            await worker.run_periodic_once()
+            await worker.run_until_idle()
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run_forever(stop)
+    finally:
+        await engine.dispose()
+
+
 @migrate_cli.command("upgrade")
 def migrate_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "heads") -> None:
     """Apply migrations up to REVISION (default: all heads)."""

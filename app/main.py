@@ -10,6 +10,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.calendar import service as calendar_service
+from app.calendar.router import router as calendar_router
+from app.core.clock import Clock, SystemClock
 from app.core.database_url import resolve_database_url
 from app.core.db import create_engine, make_sessionmaker
 from app.core.docs import install_docs
@@ -19,20 +22,28 @@ from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
+from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Settings, check_production, get_settings
+from app.notify.router import router as notify_router
 from app.org.router import router as org_router
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
 
 def api_routers() -> list[APIRouter]:
-    return [org_router]
+    return [org_router, calendar_router, notify_router, outbox_router]
+
+
+async def calendar_readiness(session: AsyncSession, app: FastAPI) -> list[str]:
+    """Warn on /readyz about a year (today … today + lookahead) whose holiday calendar nobody knows."""
+    return await calendar_service.readiness_warnings(session, app.state.settings, app.state.clock)
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     check_production(settings)
@@ -44,9 +55,23 @@ def create_app(
             url = await asyncio.to_thread(resolve_database_url, settings)
             engine = create_engine(url, settings)
             app.state.sessionmaker = make_sessionmaker(engine)
+        stop = asyncio.Event()
+        worker_task: asyncio.Task[None] | None = None
+        if settings.worker_enabled_in_process:
+            from app.worker import Worker, load_plugins
+
+            load_plugins(settings)
+            worker = Worker(app.state.sessionmaker, settings=settings, clock=app.state.clock)
+            worker_task = asyncio.create_task(worker.run_forever(stop), name="outbox-worker")
         try:
             yield
         finally:
+            stop.set()
+            if worker_task is not None:
+                try:
+                    await asyncio.wait_for(worker_task, timeout=settings.outbox_handler_timeout_seconds + 5)
+                except TimeoutError:
+                    worker_task.cancel()
             if engine is not None:
                 await engine.dispose()
 
@@ -62,6 +87,8 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.migration_heads = script_heads()
     app.state.readiness_warnings = []
+    app.state.readiness_checks = [calendar_readiness]
+    app.state.clock = clock or SystemClock()
     if sessionmaker is not None:
         app.state.sessionmaker = sessionmaker
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +16,10 @@ from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
 
 router = APIRouter(tags=["system"])
+log = logging.getLogger("app.health")
+
+# ``app.state.readiness_checks``: async (session, app) -> warnings, run on every /readyz call.
+ReadinessCheck = Callable[[AsyncSession, FastAPI], Awaitable[list[str]]]
 
 
 @router.get("/healthz", summary="进程存活检查")
@@ -29,10 +35,20 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> Any:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     expected: set[str] = request.app.state.migration_heads
+    warnings: list[str] = list(getattr(request.app.state, "readiness_warnings", []))
     try:
         async with factory() as session:
             rows = await session.execute(text("SELECT version_num FROM alembic_version"))
             current = {r[0] for r in rows}
+            if current == expected:
+                # Per-call checks (e.g. an unknown holiday calendar): they warn, they never fail readiness.
+                checks: list[ReadinessCheck] = list(getattr(request.app.state, "readiness_checks", []))
+                for check in checks:
+                    try:
+                        warnings.extend(await check(session, request.app))
+                    except Exception:
+                        log.exception("readiness check failed")
+                        warnings.append(f"{getattr(check, '__name__', 'check')}: 检查失败")
     except Exception:
         return problem_response(request, 503, "system.database_unavailable", "数据库不可用", "无法连接数据库")
     if current != expected:
@@ -43,7 +59,6 @@ async def readyz(request: Request) -> Any:
             "数据库迁移未完成",
             f"当前版本 {sorted(current)}，应为 {sorted(expected)}；请运行 jincheng migrate upgrade",
         )
-    warnings: list[str] = list(getattr(request.app.state, "readiness_warnings", []))
     return JSONResponse({"status": "ready", "migrations": sorted(current), "warnings": warnings})
 
 

@@ -30,6 +30,9 @@ DESCRIPTION = """\
 TAGS: list[dict[str, str]] = [
     {"name": "system", "description": "健康检查与监控"},
     {"name": "org", "description": "组织架构：街道、社区、网格、小区、楼栋、职能部门、物业公司"},
+    {"name": "calendar", "description": "工作日历：法定节假日、调休上班日与街道自定调整，用于计算办理时限"},
+    {"name": "notifications", "description": "我的消息：站内通知（受理、派单、办结、催办、督办等）"},
+    {"name": "outbox", "description": "发件箱：送出系统的消息（微信订阅消息、热线回调）的投递状态与重放"},
 ]
 
 _STATUS_TEXT = {

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that ship with the code so `make run` works; production must replace every one of them.
@@ -19,6 +19,34 @@ class Environment(StrEnum):
     dev = "dev"
     test = "test"
     production = "production"
+
+
+# Events that may carry a WeChat subscribe message (one template per event, see `wechat_templates`).
+NOTIFY_EVENTS = frozenset(
+    {
+        "complaint_accepted",
+        "complaint_rejected",
+        "complaint_dispatched",
+        "complaint_resolved",
+        "complaint_reopened",
+        "complaint_extended",
+        "task_dispatched",
+        "task_reminded",
+        "task_supervised",
+    }
+)
+
+
+class WeChatTemplate(BaseModel):
+    """One subscribe-message template: its id, the page it opens, and where each field's value comes from.
+
+    ``fields`` maps the template's keys (``thing1``, ``time2``, ``character_string3`` ...; the key without its
+    digits is the value type) to the name of a value passed to ``notify(..., template_values=...)``.
+    """
+
+    template_id: str = Field(min_length=1, max_length=128)
+    page: str | None = Field(default=None, max_length=256)
+    fields: dict[str, str] = Field(min_length=1)
 
 
 class Settings(BaseSettings):
@@ -52,10 +80,59 @@ class Settings(BaseSettings):
 
     # Working-day rules for SLA clocks.
     timezone: str = "Asia/Shanghai"
+    working_hours: str = Field(
+        default="08:30-12:00,13:30-17:30", description="Office hours on a working day, local time, comma-separated"
+    )
+    # Warn on /readyz about every year within this many days from today that has no holiday calendar.
+    calendar_lookahead_days: int = Field(default=45, ge=0, le=366)
+
+    # Outbox worker.
+    outbox_batch_size: int = Field(default=20, ge=1, le=500)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_handler_timeout_seconds: float = Field(default=30.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_backoff_base_seconds: float = Field(default=10.0, gt=0)
+    outbox_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    # Extra modules `jincheng worker` imports so that they register outbox handlers / periodic jobs.
+    worker_plugins: list[str] = Field(default_factory=list)
+
+    # WeChat subscribe-message templates, one per event (JSON in JINCHENG_WECHAT_TEMPLATES).
+    wechat_templates: dict[str, WeChatTemplate] = Field(default_factory=dict)
+    wechat_miniprogram_state: str = Field(default="formal", pattern="^(developer|trial|formal)$")
 
     run_worker_in_process: bool | None = Field(
         default=None, description="Run the outbox worker inside `jincheng serve`; defaults to on in dev."
     )
+
+    @field_validator("wechat_templates")
+    @classmethod
+    def _known_events(cls, value: dict[str, WeChatTemplate]) -> dict[str, WeChatTemplate]:
+        unknown = sorted(set(value) - NOTIFY_EVENTS)
+        if unknown:
+            raise ValueError(f"unknown notification events: {unknown}; known: {sorted(NOTIFY_EVENTS)}")
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _valid_hours(cls, value: str) -> str:
+        from app.core.calendar import parse_working_hours
+
+        parse_working_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_handler(self) -> Settings:
+        # A lease shorter than a handler may run would let a second worker deliver while the first still is.
+        if self.outbox_lease_seconds <= self.outbox_handler_timeout_seconds:
+            raise ValueError("outbox_lease_seconds must be longer than outbox_handler_timeout_seconds")
+        return self
+
+    @property
+    def worker_enabled_in_process(self) -> bool:
+        if self.run_worker_in_process is None:
+            return self.env is Environment.dev
+        return self.run_worker_in_process
 
     @property
     def media_dir(self) -> Path:

@@ -1,0 +1,134 @@
+"""工作日历 HTTP API: a street_admin maintains overrides and declares years; anyone may read the days."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request, Response
+
+from app.calendar import service
+from app.calendar.schemas import CalendarDays, DayOut, OverrideIn, OverrideOut, YearIn, YearOut
+from app.core.db import Session
+from app.core.openapi import problems
+from app.core.pagination import Page, PageQuery
+from app.core.routing import domain_router
+from app.core.settings import Settings
+from app.identity.principal import Principal, require_roles
+from app.identity.roles import Role
+
+router = domain_router("calendar")
+
+StreetAdmin = Annotated[Principal, Depends(require_roles(Role.street_admin))]
+StreetStaff = Annotated[Principal, Depends(require_roles(*service.READ_ROLES))]
+StreetParam = Annotated[
+    uuid.UUID | None, Query(description="街道 id；只在一个街道有权限时可省略", examples=["a3c9..."])
+]
+DayParam = Annotated[str, Path(description="日期，YYYY-MM-DD（北京时间）", examples=["2027-02-06"])]
+YearParam = Annotated[int, Path(description="年份", examples=[2027])]
+
+
+@router.get(
+    "/calendar/overrides",
+    summary="本街道的日历调整列表（按日期升序）",
+    description="街道自行设置的工作日/休息日，优先于国家法定安排。街道管理员、督办员、派单员可查看。",
+    responses=problems(401, 403),
+)
+async def list_overrides(
+    session: Session,
+    principal: StreetStaff,
+    page: PageQuery,
+    street_id: StreetParam = None,
+    year: Annotated[int | None, Query(description="只看某一年")] = None,
+) -> Page[OverrideOut]:
+    sid = service.street_for(principal, street_id, service.READ_ROLES)
+    rows, cursor = await service.list_overrides(session, sid, year, page)
+    return Page(items=[OverrideOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.put(
+    "/calendar/overrides/{day}",
+    summary="设置某天为工作日或休息日（存在则覆盖）",
+    description="用于录入下一年的国家节假日安排（每年11月前后公布）和本街道的自定休息日。仅街道管理员。"
+    "日期无效时返回 422 `calendar.invalid_date`。",
+    responses=problems(401, 403),
+)
+async def upsert_override(
+    day: DayParam, body: OverrideIn, session: Session, principal: StreetAdmin, street_id: StreetParam = None
+) -> OverrideOut:
+    parsed = service.parse_day(day)
+    sid = service.street_for(principal, street_id, (Role.street_admin,))
+    row = await service.upsert_override(session, principal, sid, parsed, body.kind.value, body.note)
+    return OverrideOut.model_validate(row)
+
+
+@router.delete(
+    "/calendar/overrides/{day}",
+    summary="删除某天的调整，恢复国家法定安排",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404),
+)
+async def delete_override(
+    day: DayParam, session: Session, principal: StreetAdmin, street_id: StreetParam = None
+) -> Response:
+    parsed = service.parse_day(day)
+    sid = service.street_for(principal, street_id, (Role.street_admin,))
+    await service.delete_override(session, sid, parsed)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/calendar/years",
+    summary="本街道已声明录入完成的年份",
+    description="chinese_calendar 不认识的年份，街道录入全年节假日后在此声明，/readyz 的告警随之消失。",
+    responses=problems(401, 403),
+)
+async def list_years(session: Session, principal: StreetStaff, street_id: StreetParam = None) -> list[YearOut]:
+    sid = service.street_for(principal, street_id, service.READ_ROLES)
+    return [YearOut.model_validate(r) for r in await service.list_years(session, sid)]
+
+
+@router.put(
+    "/calendar/years/{year}",
+    summary="声明某年的节假日安排已录入完成",
+    responses=problems(401, 403),
+)
+async def declare_year(
+    year: YearParam, body: YearIn, session: Session, principal: StreetAdmin, street_id: StreetParam = None
+) -> YearOut:
+    sid = service.street_for(principal, street_id, (Role.street_admin,))
+    return YearOut.model_validate(await service.declare_year(session, principal, sid, year, body.note))
+
+
+@router.delete(
+    "/calendar/years/{year}",
+    summary="撤销某年的录入声明",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404),
+)
+async def undeclare_year(
+    year: YearParam, session: Session, principal: StreetAdmin, street_id: StreetParam = None
+) -> Response:
+    sid = service.street_for(principal, street_id, (Role.street_admin,))
+    await service.undeclare_year(session, sid, year)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/calendar/days",
+    summary="某街道一段日期的工作日安排（公开）",
+    description="每天是否工作日及其依据。最多 366 天。",
+)
+async def list_days(
+    request: Request,
+    session: Session,
+    street_id: Annotated[uuid.UUID, Query(description="街道 id")],
+    start: Annotated[date, Query(description="开始日期（含）", examples=["2026-09-28"])],
+    end: Annotated[date, Query(description="结束日期（含）", examples=["2026-10-11"])],
+) -> CalendarDays:
+    settings: Settings = request.app.state.settings
+    rows = await service.days(session, settings, street_id, start, end)
+    return CalendarDays(street_id=street_id, working_hours=settings.working_hours, days=[DayOut(**r) for r in rows])

@@ -1,0 +1,22 @@
+"""Notification events. Those with a WeChat template configured also go out as subscribe messages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NotifyEvent(StrEnum):
+    # Residents hear about their complaint.
+    complaint_accepted = "complaint_accepted"  # 受理
+    complaint_rejected = "complaint_rejected"  # 不予受理
+    complaint_dispatched = "complaint_dispatched"  # 派单
+    complaint_resolved = "complaint_resolved"  # 办结（请评价）
+    complaint_reopened = "complaint_reopened"  # 重办
+    complaint_extended = "complaint_extended"  # 延期
+    # Handlers hear about their tasks.
+    task_dispatched = "task_dispatched"  # 新派单
+    task_reminded = "task_reminded"  # 催办
+    task_supervised = "task_supervised"  # 督办
+
+
+SUBSCRIBE_KIND = "wechat.subscribe"
