@@ -14,8 +14,10 @@ from app.core.settings import Environment, ProductionConfigError, check_producti
 cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
 migrate_cli = typer.Typer(help="数据库迁移（Alembic）", no_args_is_help=True)
 openapi_cli = typer.Typer(help="OpenAPI 文档导出与校验", no_args_is_help=True)
+admin_cli = typer.Typer(help="管理员账号", no_args_is_help=True)
 cli.add_typer(migrate_cli, name="migrate")
 cli.add_typer(openapi_cli, name="openapi")
+cli.add_typer(admin_cli, name="admin")
 console = Console(stderr=True)
 
 
@@ -130,6 +132,33 @@ def openapi_check() -> None:
         console.print("[red]openapi/openapi.json 已过期：请运行 jincheng openapi export 并提交[/red]")
         raise typer.Exit(code=1)
     console.print("openapi/openapi.json 与应用一致")
+
+
+@admin_cli.command("create")
+def admin_create(
+    username: Annotated[str, typer.Option(help="PC 端登录名")],
+    password: Annotated[
+        str, typer.Option(prompt="密码", hide_input=True, confirmation_prompt=True, help="至少 12 个字符")
+    ],
+    street_code: Annotated[str | None, typer.Option(help="街道代码；库中只有一个街道时可省略")] = None,
+    name: Annotated[str | None, typer.Option(help="姓名")] = None,
+) -> None:
+    """Create a street administrator (the first one, or another) who signs in with a password."""
+    from app.identity.admin import AdminCreateError, create_street_admin
+
+    if len(password) < 12:
+        console.print("[red]密码至少需要 12 个字符[/red]")
+        raise typer.Exit(code=2)
+    from app.core.migrations import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    try:
+        user_id = asyncio.run(create_street_admin(url, username, password, street_code, name))
+    except AdminCreateError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from exc
+    console.print(f"已创建街道管理员 {username}（{user_id}）")
 
 
 def main() -> None:

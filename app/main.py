@@ -19,14 +19,18 @@ from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
-from app.core.settings import Settings, check_production, get_settings
+from app.core.settings import Environment, Settings, check_production, get_settings
+from app.identity.router import routers as identity_routers
 from app.org.router import router as org_router
+from app.org.router import write_router as org_write_router
+from app.wechat.deps import FAKE_MOUNT_PATH
+from app.wechat.fake import create_fake_wechat
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
 
 def api_routers() -> list[APIRouter]:
-    return [org_router]
+    return [org_router, org_write_router, *identity_routers]
 
 
 def create_app(
@@ -47,6 +51,9 @@ def create_app(
         try:
             yield
         finally:
+            wechat = getattr(app.state, "wechat", None)
+            if wechat is not None:
+                await wechat.aclose()
             if engine is not None:
                 await engine.dispose()
 
@@ -70,6 +77,9 @@ def create_app(
     for router in api_routers():
         app.include_router(router)
     install_docs(app)
+    if settings.env is Environment.dev and settings.wechat_base_url is None:
+        # `make run`: the client talks to this fake over HTTP, so `dev:alice` signs in from /docs.
+        app.mount(FAKE_MOUNT_PATH, create_fake_wechat(settings.wechat_appid, settings.wechat_secret.get_secret_value()))
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)

@@ -1,7 +1,9 @@
 """Imports every domain's models so that ``metadata`` is complete (Alembic, tests)."""
 
+from app.core import audit as core_audit  # noqa: F401
 from app.core.db import Base
 from app.identity import models as identity_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.wechat import models as wechat_models  # noqa: F401
 
 metadata = Base.metadata

@@ -30,6 +30,10 @@ DESCRIPTION = """\
 TAGS: list[dict[str, str]] = [
     {"name": "system", "description": "健康检查与监控"},
     {"name": "org", "description": "组织架构：街道、社区、网格、小区、楼栋、职能部门、物业公司"},
+    {"name": "auth", "description": "登录与令牌：微信登录、工作人员密码登录、刷新与退出"},
+    {"name": "me", "description": "当前用户：资料、手机号、角色与绑定的房屋"},
+    {"name": "access", "description": "角色与授权：按组织范围授予角色、工作人员邀请码"},
+    {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
 ]
 
 _STATUS_TEXT = {
