@@ -54,10 +54,12 @@ def serve(
         created = asyncio.run(seed_demo(url, only_if_empty=True))
         if created:
             console.print("已加载金城街道演示数据")
+    # The dev WeChat client calls the fake mounted in this process, so it must know the real port.
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_config=None,
         proxy_headers=True,
     )

@@ -36,6 +36,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
 ]
 
+# `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every
+# /api/v1 operation either declares the bearer scheme and answers 401 without a token, or carries this mark.
+PUBLIC: dict[str, Any] = {"x-public": True}
+
 _STATUS_TEXT = {
     400: "请求格式错误（例如 JSON 语法错误）",
     401: "未登录或凭证无效",

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Query, Response
 
 from app.core.db import Session
-from app.core.openapi import problems
+from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
 from app.identity import access, auth, binding, errors, service
@@ -65,6 +65,7 @@ async def _token_pair(session: Session, tokens: auth.IssuedTokens) -> TokenPair:
         "开发环境（未设置 `JINCHENG_WECHAT_BASE_URL`）可直接用 `dev:<名字>`，例如 `dev:alice`，同名即同一用户。"
     ),
     responses=problems(401, 403, 429, 503),
+    openapi_extra=PUBLIC,
 )
 async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSettings, wechat: WeChat) -> TokenPair:
     tokens = await auth.wechat_login(session, settings, wechat, body.code)
@@ -76,6 +77,7 @@ async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSetti
     summary="工作人员密码登录（PC 端）",
     description="连续 5 次密码错误后账号锁定 15 分钟（429，带 Retry-After）。",
     responses=problems(401, 429),
+    openapi_extra=PUBLIC,
 )
 async def password_login(body: PasswordLoginIn, session: Session, settings: AppSettings) -> TokenPair:
     result = await auth.password_login(session, settings, body.username, body.password)
@@ -90,6 +92,7 @@ async def password_login(body: PasswordLoginIn, session: Session, settings: AppS
     summary="刷新访问令牌",
     description="每次刷新都会换发新的刷新令牌；已用过的刷新令牌再次出现时，整个登录被注销（防盗用）。",
     responses=problems(401),
+    openapi_extra=PUBLIC,
 )
 async def refresh(body: RefreshIn, session: Session, settings: AppSettings) -> TokenPair:
     result = await auth.refresh(session, settings, body.refresh_token)
@@ -99,7 +102,13 @@ async def refresh(body: RefreshIn, session: Session, settings: AppSettings) -> T
     return await _token_pair(session, result.tokens)
 
 
-@auth_router.post("/auth/logout", summary="退出登录", status_code=204, description="注销该刷新令牌所在的整个登录。")
+@auth_router.post(
+    "/auth/logout",
+    summary="退出登录",
+    status_code=204,
+    description="注销该刷新令牌所在的整个登录。未知的令牌也返回 204。",
+    openapi_extra=PUBLIC,
+)
 async def logout(body: RefreshIn, session: Session) -> Response:
     await auth.logout(session, body.refresh_token)
     return Response(status_code=204)
