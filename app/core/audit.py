@@ -38,7 +38,8 @@ class AuditLog(Base):
     target_id: Mapped[uuid.UUID | None] = mapped_column()
     street_id: Mapped[uuid.UUID | None] = mapped_column()
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # clock_timestamp(), not now(): several rows written in one transaction keep their order.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
 
 
 def _jsonable(value: Any) -> Any:
@@ -75,3 +76,34 @@ async def record(
     session.add(row)
     await session.flush()
     return row
+
+
+async def page(
+    session: AsyncSession,
+    street_ids: set[uuid.UUID],
+    params: Any,
+    *,
+    target_type: str | None = None,
+    target_id: uuid.UUID | None = None,
+    action_prefix: str | None = None,
+) -> tuple[list[AuditLog], str | None]:
+    """Newest first, limited to ``street_ids``; keyset-paginated (``params`` is a ``PageParams``)."""
+    from sqlalchemy import select
+
+    from app.core.pagination import keyset_page
+
+    stmt = select(AuditLog).where(AuditLog.street_id.in_(street_ids))
+    if target_type is not None:
+        stmt = stmt.where(AuditLog.target_type == target_type)
+    if target_id is not None:
+        stmt = stmt.where(AuditLog.target_id == target_id)
+    if action_prefix is not None:
+        stmt = stmt.where(AuditLog.action.startswith(action_prefix, autoescape=True))
+    return await keyset_page(
+        session,
+        stmt,
+        key_columns=[AuditLog.created_at, AuditLog.id],
+        key_of=lambda r: (r.created_at, r.id),
+        params=params,
+        descending=True,
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Query, Response
+from fastapi import Depends, Query, Response
 
+from app.core import audit
 from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
@@ -14,11 +15,12 @@ from app.core.routing import domain_router
 from app.identity import access, auth, binding, errors, service
 from app.identity.deps import AppSettings
 from app.identity.masking import mask_phone
-from app.identity.principal import CurrentPrincipal
+from app.identity.principal import CurrentPrincipal, Principal, require_roles
 from app.identity.roles import Role, ScopeType
 from app.identity.schemas import (
     AssignmentIn,
     AssignmentOut,
+    AuditOut,
     BindIn,
     BindingRequestOut,
     DecisionIn,
@@ -43,6 +45,7 @@ auth_router = domain_router("auth")
 me_router = domain_router("me")
 access_router = domain_router("access")
 households_router = domain_router("households")
+StreetAdminPrincipal = Annotated[Principal, Depends(require_roles(Role.street_admin))]
 
 
 async def _token_pair(session: Session, tokens: auth.IssuedTokens) -> TokenPair:
@@ -191,6 +194,31 @@ async def create_invite(body: InviteIn, principal: CurrentPrincipal, session: Se
 async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> AssignmentOut:
     assignment = await access.redeem_invite(session, principal, body.code)
     return AssignmentOut.model_validate(assignment)
+
+
+@access_router.get(
+    "/audit-log",
+    summary="审计日志（街道管理员）",
+    description="本街道的角色变更、邀请、房屋审核与组织架构修改记录，按时间倒序。`action` 以前缀过滤，例如 `role.`。",
+    responses=problems(401, 403),
+)
+async def list_audit_log(
+    principal: StreetAdminPrincipal,
+    session: Session,
+    page: PageQuery,
+    target_type: Annotated[str | None, Query(max_length=64, description="对象类型，例如 user")] = None,
+    target_id: Annotated[uuid.UUID | None, Query(description="对象 id")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="动作前缀，例如 role.")] = None,
+) -> Page[AuditOut]:
+    rows, cursor = await audit.page(
+        session,
+        principal.scope_ids(Role.street_admin),
+        page,
+        target_type=target_type,
+        target_id=target_id,
+        action_prefix=action,
+    )
+    return Page(items=[AuditOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
 # -- households ----------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("target_id", sa.Uuid(), nullable=True),
         sa.Column("street_id", sa.Uuid(), nullable=True),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index("ix_audit_log_actor_created", "audit_log", ["actor_id", "created_at"], unique=False)

@@ -161,3 +161,29 @@ async def test_invite_outside_scope_is_403(client, session, make_actor) -> None:
     assert_problem(await _invite(client, secretary, "community_staff", XIHE), 403, "role.scope_forbidden")
     assert_problem(await _invite(client, secretary, "street_admin", STREET_ID), 403, "role.scope_forbidden")
     assert await count(session, Invite) == before
+
+
+async def test_audit_log_lists_role_changes_for_the_street_admin(client, make_actor) -> None:
+    admin = await make_actor((Role.street_admin, STREET_ID))
+    target = await make_actor()
+    await _grant(client, admin, target.user.id, "grid_worker", XIHE_GRID)
+    await _grant(client, admin, target.user.id, "community_staff", XIHE)
+    resp = await client.get(
+        "/api/v1/audit-log",
+        params={"target_id": str(target.user.id), "action": "role.", "limit": 1},
+        headers=admin.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    first = resp.json()
+    assert [i["payload"]["role"] for i in first["items"]] == ["community_staff"]
+    assert first["items"][0]["actor_id"] == str(admin.user.id)
+    second = (
+        await client.get(
+            "/api/v1/audit-log",
+            params={"target_id": str(target.user.id), "action": "role.", "limit": 1, "cursor": first["next_cursor"]},
+            headers=admin.headers,
+        )
+    ).json()
+    assert [i["payload"]["role"] for i in second["items"]] == ["grid_worker"]
+    secretary = await make_actor((Role.community_secretary, XINGDONG))
+    assert_problem(await client.get("/api/v1/audit-log", headers=secretary.headers), 403, "auth.forbidden")
