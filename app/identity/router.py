@@ -67,7 +67,7 @@ async def _token_pair(session: Session, tokens: auth.IssuedTokens) -> TokenPair:
         "小程序调用 `wx.login` 取得 code 后提交。首次登录自动创建用户并授予居民角色。\n\n"
         "开发环境（未设置 `JINCHENG_WECHAT_BASE_URL`）可直接用 `dev:<名字>`，例如 `dev:alice`，同名即同一用户。"
     ),
-    responses=problems(401, 403, 429, 503),
+    responses=problems(401, 403, 429, 502, 503),
     openapi_extra=PUBLIC,
 )
 async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSettings, wechat: WeChat) -> TokenPair:
@@ -125,7 +125,7 @@ async def get_me(principal: CurrentPrincipal, session: Session) -> MeOut:
     return await service.get_me(session, principal.user_id)
 
 
-@me_router.patch("/me", summary="修改昵称与头像", responses=problems(401, 422, 503))
+@me_router.patch("/me", summary="修改昵称与头像", responses=problems(401, 422, 429, 502, 503))
 async def update_me(body: MePatch, principal: CurrentPrincipal, session: Session, wechat: WeChat) -> MeOut:
     return await service.update_me(
         session, wechat, principal, body.nickname, str(body.avatar_url) if body.avatar_url else None
@@ -136,7 +136,7 @@ async def update_me(body: MePatch, principal: CurrentPrincipal, session: Session
     "/me/phone",
     summary="绑定手机号",
     description="提交小程序 `getPhoneNumber` 返回的 code。本人可见完整号码，其他人只能看到 `138****5678`。",
-    responses=problems(401, 429, 503),
+    responses=problems(401, 403, 429, 502, 503),
 )
 async def set_phone(body: PhoneIn, principal: CurrentPrincipal, session: Session, wechat: WeChat) -> PhoneOut:
     phone = await service.set_phone(session, wechat, principal, body.code)

@@ -7,6 +7,7 @@ Nothing here logs a code, token, session key or phone number.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -82,6 +83,8 @@ class TokenCache:
 
     def __init__(self, bind: AsyncEngine | AsyncConnection) -> None:
         self._bind = bind
+        # Coroutines of this process queue here, so only one per process holds a connection on the DB lock.
+        self._local_lock = asyncio.Lock()
 
     async def _connection(self) -> tuple[AsyncConnection, bool]:
         if isinstance(self._bind, AsyncEngine):
@@ -89,6 +92,11 @@ class TokenCache:
             return await conn.execution_options(isolation_level="AUTOCOMMIT"), True
         # Tests hand us the connection that holds their outer transaction.
         return self._bind, False
+
+    async def _release(self, conn: AsyncConnection, owned: bool) -> None:
+        if owned:
+            await conn.commit()
+            await conn.close()
 
     @staticmethod
     async def _read(conn: AsyncConnection, appid: str) -> str | None:
@@ -101,37 +109,54 @@ class TokenCache:
         ).first()
         return None if row is None else str(row[0])
 
-    async def get(self, appid: str, fetch: Callable[[], Awaitable[tuple[str, int]]]) -> str:
-        """The cached token, or ``await fetch()`` → (token, expires_in) under the lock, stored."""
+    async def cached(self, appid: str) -> str | None:
         conn, owned = await self._connection()
         try:
-            token = await self._read(conn, appid)
+            return await self._read(conn, appid)
+        finally:
+            await self._release(conn, owned)
+
+    async def get(self, appid: str, fetch: Callable[[], Awaitable[tuple[str, int]]]) -> str:
+        """The cached token, or ``await fetch()`` → (token, expires_in) under the lock, stored."""
+        token = await self.cached(appid)
+        if token is not None:
+            return token
+        async with self._local_lock:
+            conn, owned = await self._connection()
+            try:
+                return await self._refresh_locked(conn, owned, appid, fetch)
+            finally:
+                await self._release(conn, owned)
+
+    async def _refresh_locked(
+        self, conn: AsyncConnection, owned: bool, appid: str, fetch: Callable[[], Awaitable[tuple[str, int]]]
+    ) -> str:
+        key = _advisory_key(appid)
+        await conn.execute(select(func.pg_advisory_lock(key)))
+        try:
+            token = await self._read(conn, appid)  # someone may have refreshed while we waited
             if token is not None:
                 return token
-            key = _advisory_key(appid)
-            await conn.execute(select(func.pg_advisory_lock(key)))
-            try:
-                token = await self._read(conn, appid)  # someone may have refreshed while we waited
-                if token is not None:
-                    return token
-                if owned:
-                    await conn.commit()  # autocommit already; makes "no transaction open" explicit
-                token, expires_in = await fetch()
-                use_until = datetime.now(UTC) + timedelta(seconds=max(int(expires_in) - TOKEN_MARGIN_SECONDS, 0))
-                stmt = insert(WeChatAccessToken).values(appid=appid, access_token=token, use_until=use_until)
-                await conn.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[WeChatAccessToken.appid],
-                        set_={"access_token": token, "use_until": use_until, "fetched_at": func.now()},
-                    )
-                )
-                return str(token)
-            finally:
-                await conn.execute(select(func.pg_advisory_unlock(key)))
-        finally:
             if owned:
-                await conn.commit()
-                await conn.close()
+                await conn.commit()  # autocommit already; makes "no transaction open" explicit
+            token, expires_in = await fetch()
+            use_until = datetime.now(UTC) + timedelta(seconds=max(int(expires_in) - TOKEN_MARGIN_SECONDS, 0))
+            stmt = insert(WeChatAccessToken).values(appid=appid, access_token=token, use_until=use_until)
+            await conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[WeChatAccessToken.appid],
+                    set_={"access_token": token, "use_until": use_until, "fetched_at": func.now()},
+                )
+            )
+            return str(token)
+        finally:
+            try:
+                await conn.execute(select(func.pg_advisory_unlock(key)))
+            except BaseException:
+                # Never hand a connection that may still hold the lock back to the pool.
+                if owned:
+                    await conn.invalidate()
+                raise
 
     async def invalidate(self, appid: str, token: str) -> None:
         """Forget ``token`` (only if it is still the cached one), after WeChat refused it."""

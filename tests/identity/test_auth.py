@@ -49,6 +49,7 @@ async def test_first_sign_in_creates_resident_keyed_by_openid(client, session, s
         ("err:45011", 429, "wechat.rate_limited"),
         ("err:40226", 403, "wechat.risky_user"),
         ("err:-1", 503, "wechat.busy"),
+        ("err:40013", 502, "wechat.error"),
     ],
 )
 async def test_wechat_errors_map_to_problems_and_create_nobody(client, session, code, status, problem) -> None:  # type: ignore[no-untyped-def]
