@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -294,25 +294,32 @@ class WeChatClient:
             country_code=str(info.get("countryCode") or "86"),
         )
 
-    async def send_subscribe_message(self, openid: str, template_id: str, page: str, data: dict[str, str]) -> None:
-        """Send one subscribe message. ``data`` maps template keys to values: ``{"thing1": "路灯不亮"}``.
+    async def send_subscribe_message(
+        self, openid: str, template_id: str, page: str | None, data: Mapping[str, str | Mapping[str, str]]
+    ) -> None:
+        """Send one subscribe message. ``data`` maps template keys to values, plain (``{"thing1": "路灯不亮"}``)
+        or already wrapped (``{"thing1": {"value": "路灯不亮"}}``).
 
         Raises ``NoSubscribeConsent`` (43101: record it, do not retry), ``InvalidOpenid`` /
         ``InvalidTemplate`` / ``InvalidTemplateData`` / ``InvalidPage`` (permanent), ``RateLimited``,
         ``WeChatBusy`` or ``WeChatUnavailable`` (retry later).
         """
-        state = "formal" if self.settings.env is Environment.production else "developer"
-        await self._call_with_token(
-            "/cgi-bin/message/subscribe/send",
-            {
-                "touser": openid,
-                "template_id": template_id,
-                "page": page,
-                "data": {key: {"value": value} for key, value in data.items()},
-                "miniprogram_state": state,
-                "lang": "zh_CN",
-            },
+        # `wechat_miniprogram_state` arrives with the notify settings; until then: formal in production only.
+        state = getattr(self.settings, "wechat_miniprogram_state", None) or (
+            "formal" if self.settings.env is Environment.production else "developer"
         )
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {
+                key: dict(value) if isinstance(value, Mapping) else {"value": value} for key, value in data.items()
+            },
+            "miniprogram_state": state,
+            "lang": "zh_CN",
+        }
+        if page:
+            body["page"] = page
+        await self._call_with_token("/cgi-bin/message/subscribe/send", body)
 
     async def msg_sec_check(self, openid: str, content: str, scene: int = 2) -> SecCheckResult:
         """Screen user text (scene 1 资料, 2 评论, 3 论坛, 4 社交日志). Decide on ``suggest``, not errcode."""

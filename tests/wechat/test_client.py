@@ -185,3 +185,28 @@ async def test_production_refuses_the_fake() -> None:
         env="production", database_url="postgresql://x/y", wechat_base_url="http://127.0.0.1:8000/_dev/wechat"
     ).production_problems()
     assert any("JINCHENG_WECHAT_BASE_URL" in p for p in problems)
+
+
+class _SubscribeError(Exception):
+    """Shaped like app.notify.sender.SubscribeError."""
+
+    def __init__(self, errcode: int, errmsg: str = "", retry_after: float | None = None) -> None:
+        super().__init__(errcode)
+        self.errcode, self.errmsg, self.retry_after = errcode, errmsg, retry_after
+
+
+async def test_subscribe_sender_adapter(wx, settings, wechat_fake) -> None:
+    from app.wechat.subscribe import SubscribeSenderAdapter
+
+    adapter = SubscribeSenderAdapter(wx, _SubscribeError)
+    openid = fake_openid(settings.wechat_appid, "alice")
+    await adapter.send(openid, "tmpl", None, {"thing1": {"value": "已受理"}})
+    assert wechat_fake.state.sent[-1]["data"] == {"thing1": {"value": "已受理"}}
+    assert "page" not in wechat_fake.state.sent[-1]
+    wechat_fake.state.no_consent.add(openid)
+    with pytest.raises(_SubscribeError) as info:
+        await adapter.send(openid, "tmpl", "pages/index", {"thing1": {"value": "x"}})
+    assert info.value.errcode == 43101
+    with pytest.raises(_SubscribeError) as info:
+        await adapter.send(openid, "bad-template", "pages/index", {"thing1": "x"})
+    assert info.value.errcode == 40037
