@@ -14,8 +14,10 @@ from app.core.settings import Environment, ProductionConfigError, check_producti
 cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
 migrate_cli = typer.Typer(help="数据库迁移（Alembic）", no_args_is_help=True)
 openapi_cli = typer.Typer(help="OpenAPI 文档导出与校验", no_args_is_help=True)
+admin_cli = typer.Typer(help="管理员账号", no_args_is_help=True)
 cli.add_typer(migrate_cli, name="migrate")
 cli.add_typer(openapi_cli, name="openapi")
+cli.add_typer(admin_cli, name="admin")
 console = Console(stderr=True)
 
 
@@ -52,10 +54,12 @@ def serve(
         created = asyncio.run(seed_demo(url, only_if_empty=True))
         if created:
             console.print("已加载金城街道演示数据")
+    # The dev WeChat client calls the fake mounted in this process, so it must know the real port.
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_config=None,
         proxy_headers=True,
     )
@@ -85,11 +89,15 @@ async def _run_worker(url: str, until_idle: bool) -> None:
     import signal
 
     from app.core.db import create_engine, make_sessionmaker
+    from app.wechat.deps import build_wechat_client
+    from app.wechat.subscribe import bind_wechat_sender
     from app.worker import Worker, load_plugins
 
     settings = get_settings()
     load_plugins(settings)
     engine = create_engine(url, settings)
+    wechat = build_wechat_client(settings, engine)
+    bind_wechat_sender(wechat)
     try:
         worker = Worker(make_sessionmaker(engine), settings=settings)
         if until_idle:
@@ -102,6 +110,7 @@ async def _run_worker(url: str, until_idle: bool) -> None:
             loop.add_signal_handler(sig, stop.set)
         await worker.run_forever(stop)
     finally:
+        await wechat.aclose()
         await engine.dispose()
 
 
@@ -174,6 +183,33 @@ def openapi_check() -> None:
         console.print("[red]openapi/openapi.json 已过期：请运行 jincheng openapi export 并提交[/red]")
         raise typer.Exit(code=1)
     console.print("openapi/openapi.json 与应用一致")
+
+
+@admin_cli.command("create")
+def admin_create(
+    username: Annotated[str, typer.Option(help="PC 端登录名")],
+    password: Annotated[
+        str, typer.Option(prompt="密码", hide_input=True, confirmation_prompt=True, help="至少 12 个字符")
+    ],
+    street_code: Annotated[str | None, typer.Option(help="街道代码；库中只有一个街道时可省略")] = None,
+    name: Annotated[str | None, typer.Option(help="姓名")] = None,
+) -> None:
+    """Create a street administrator (the first one, or another) who signs in with a password."""
+    from app.identity.admin import AdminCreateError, create_street_admin
+
+    if len(password) < 12:
+        console.print("[red]密码至少需要 12 个字符[/red]")
+        raise typer.Exit(code=2)
+    from app.core.migrations import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    try:
+        user_id = asyncio.run(create_street_admin(url, username, password, street_code, name))
+    except AdminCreateError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from exc
+    console.print(f"已创建街道管理员 {username}（{user_id}）")
 
 
 def main() -> None:

@@ -23,15 +23,20 @@ from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
-from app.core.settings import Settings, check_production, get_settings
+from app.core.settings import Environment, Settings, check_production, get_settings
+from app.identity.router import routers as identity_routers
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
+from app.org.router import write_router as org_write_router
+from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
+from app.wechat.fake import create_fake_wechat
+from app.wechat.subscribe import bind_wechat_sender
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
 
 def api_routers() -> list[APIRouter]:
-    return [org_router, calendar_router, notify_router, outbox_router]
+    return [org_router, org_write_router, *identity_routers, calendar_router, notify_router, outbox_router]
 
 
 async def calendar_readiness(session: AsyncSession, app: FastAPI) -> list[str]:
@@ -61,6 +66,7 @@ def create_app(
             from app.worker import Worker, load_plugins
 
             load_plugins(settings)
+            bind_wechat_sender(app_wechat_client(app))
             worker = Worker(app.state.sessionmaker, settings=settings, clock=app.state.clock)
             worker_task = asyncio.create_task(worker.run_forever(stop), name="outbox-worker")
         try:
@@ -72,6 +78,9 @@ def create_app(
                     await asyncio.wait_for(worker_task, timeout=settings.outbox_handler_timeout_seconds + 5)
                 except TimeoutError:
                     worker_task.cancel()
+            wechat = getattr(app.state, "wechat", None)
+            if wechat is not None:
+                await wechat.aclose()
             if engine is not None:
                 await engine.dispose()
 
@@ -97,6 +106,9 @@ def create_app(
     for router in api_routers():
         app.include_router(router)
     install_docs(app)
+    if settings.env is Environment.dev and settings.wechat_base_url is None:
+        # `make run`: the client talks to this fake over HTTP, so `dev:alice` signs in from /docs.
+        app.mount(FAKE_MOUNT_PATH, create_fake_wechat(settings.wechat_appid, settings.wechat_secret.get_secret_value()))
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)

@@ -1,10 +1,12 @@
 """Imports every domain's models so that ``metadata`` is complete (Alembic, tests)."""
 
 from app.calendar import models as calendar_models  # noqa: F401
+from app.core import audit as core_audit  # noqa: F401
 from app.core import outbox as outbox_models  # noqa: F401
 from app.core.db import Base
 from app.identity import models as identity_models  # noqa: F401
 from app.notify import models as notify_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.wechat import models as wechat_models  # noqa: F401
 
 metadata = Base.metadata

@@ -11,7 +11,7 @@ from fastapi import Depends, Path, Query, Request, Response
 from app.calendar import service
 from app.calendar.schemas import CalendarDays, DayOut, OverrideIn, OverrideOut, YearIn, YearOut
 from app.core.db import Session
-from app.core.openapi import problems
+from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
 from app.core.settings import Settings
@@ -121,6 +121,7 @@ async def undeclare_year(
     "/calendar/days",
     summary="某街道一段日期的工作日安排（公开）",
     description="每天是否工作日及其依据。最多 366 天。",
+    openapi_extra=PUBLIC,
 )
 async def list_days(
     request: Request,

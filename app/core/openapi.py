@@ -33,7 +33,15 @@ TAGS: list[dict[str, str]] = [
     {"name": "calendar", "description": "工作日历：法定节假日、调休上班日与街道自定调整，用于计算办理时限"},
     {"name": "notifications", "description": "我的消息：站内通知（受理、派单、办结、催办、督办等）"},
     {"name": "outbox", "description": "发件箱：送出系统的消息（微信订阅消息、热线回调）的投递状态与重放"},
+    {"name": "auth", "description": "登录与令牌：微信登录、工作人员密码登录、刷新与退出"},
+    {"name": "me", "description": "当前用户：资料、手机号、角色与绑定的房屋"},
+    {"name": "access", "description": "角色与授权：按组织范围授予角色、工作人员邀请码"},
+    {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
 ]
+
+# `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every
+# /api/v1 operation either declares the bearer scheme and answers 401 without a token, or carries this mark.
+PUBLIC: dict[str, Any] = {"x-public": True}
 
 _STATUS_TEXT = {
     400: "请求格式错误（例如 JSON 语法错误）",
@@ -47,6 +55,7 @@ _STATUS_TEXT = {
     422: "请求参数校验失败",
     429: "请求过于频繁，请按 Retry-After 重试",
     500: "服务器内部错误",
+    502: "上游服务（如微信）返回了错误",
     503: "依赖服务暂不可用",
 }
 

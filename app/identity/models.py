@@ -82,3 +82,36 @@ class HouseholdMember(TimestampMixin, Base):
     reason: Mapped[str | None] = mapped_column(String(256))
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RefreshToken(TimestampMixin, Base):
+    """One refresh token of a sign-in session ("family"). Only its SHA-256 is stored.
+
+    Rotation marks the used token ``rotated_at`` and issues a new one in the same family; presenting a
+    rotated token again means it was copied, and the whole family is revoked.
+    """
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invite(TimestampMixin, Base):
+    """A single-use staff invite code carrying a role and its scope. Only the code's SHA-256 is stored."""
+
+    __tablename__ = "invites"
+    id: Mapped[uuid.UUID] = uuid_pk()
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    scope_type: Mapped[str] = mapped_column(String(16))
+    scope_id: Mapped[uuid.UUID | None] = mapped_column()
+    street_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streets.id"), index=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

@@ -44,3 +44,78 @@ class DepartmentOut(_Out):
     street_id: uuid.UUID
     code: str = Field(examples=["urban_management"])
     name: str = Field(examples=["城管中队"])
+
+
+class GridOut(_Out):
+    id: uuid.UUID
+    street_id: uuid.UUID
+    community_id: uuid.UUID
+    name: str = Field(examples=["第1网格"])
+
+
+class PropertyCompanyOut(_Out):
+    id: uuid.UUID
+    street_id: uuid.UUID
+    name: str = Field(examples=["济宁金城物业服务有限公司"])
+    contact_phone: str | None = Field(examples=["0537-2345678"])
+
+
+class CommunityIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["金城社区"])
+
+
+class CommunityPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64, examples=["金城社区"])
+
+
+class GridIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["第4网格"])
+
+
+class GridPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64, examples=["第4网格"])
+
+
+class CompoundIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["金华小区"])
+    address: str | None = Field(default=None, max_length=256, examples=["济宁市任城区金城街道金华路 12 号"])
+    grid_id: uuid.UUID | None = Field(default=None, description="所属网格（须在同一社区）")
+    property_company_id: uuid.UUID | None = Field(default=None, description="物业公司（须在同一街道）")
+
+
+class CompoundPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64, examples=["金华小区"])
+    address: str | None = Field(default=None, max_length=256)
+    grid_id: uuid.UUID | None = None
+    property_company_id: uuid.UUID | None = None
+
+
+class BuildingIn(BaseModel):
+    name: str = Field(min_length=1, max_length=32, examples=["7栋"])
+    units: int = Field(default=1, ge=1, le=50, examples=[2])
+    floors: int = Field(default=6, ge=1, le=200, examples=[6])
+
+
+class BuildingPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=32, examples=["7栋"])
+    units: int | None = Field(default=None, ge=1, le=50)
+    floors: int | None = Field(default=None, ge=1, le=200)
+
+
+class DepartmentIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$", examples=["fire_safety"])
+    name: str = Field(min_length=1, max_length=64, examples=["消防工作站"])
+
+
+class DepartmentPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64, examples=["消防工作站"])
+
+
+class PropertyCompanyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128, examples=["济宁金城物业服务有限公司"])
+    contact_phone: str | None = Field(default=None, max_length=32, examples=["0537-2345678"])
+
+
+class PropertyCompanyPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    contact_phone: str | None = Field(default=None, max_length=32)

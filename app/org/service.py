@@ -87,3 +87,44 @@ async def household_label(session: AsyncSession, household_id: uuid.UUID) -> str
     if row is None:
         return None
     return f"{row.name}{row.unit}单元{row.room}"
+
+
+async def get_street(session: AsyncSession, street_id: uuid.UUID) -> Street | None:
+    return await session.get(Street, street_id)
+
+
+async def get_community(session: AsyncSession, community_id: uuid.UUID) -> Community | None:
+    return await session.get(Community, community_id)
+
+
+async def unit_location(
+    session: AsyncSession, scope_type: str, unit_id: uuid.UUID
+) -> tuple[uuid.UUID, uuid.UUID | None] | None:
+    """(street_id, community_id or None) of an organisational unit, or None when it does not exist.
+
+    ``scope_type`` is one of street, community, grid, compound, building, department, property_company.
+    """
+    if scope_type == "street":
+        return (unit_id, None) if await get_street(session, unit_id) is not None else None
+    if scope_type == "community":
+        c = await get_community(session, unit_id)
+        return None if c is None else (c.street_id, c.id)
+    if scope_type == "grid":
+        g = await get_grid(session, unit_id)
+        return None if g is None else (g.street_id, g.community_id)
+    if scope_type == "compound":
+        k = await get_compound(session, unit_id)
+        return None if k is None else (k.street_id, k.community_id)
+    if scope_type == "building":
+        row = (
+            await session.execute(
+                select(Building.street_id, Compound.community_id)
+                .join(Compound, Compound.id == Building.compound_id)
+                .where(Building.id == unit_id)
+            )
+        ).one_or_none()
+        return None if row is None else (row.street_id, row.community_id)
+    if scope_type == "department":
+        d = await get_department(session, unit_id)
+        return None if d is None else (d.street_id, None)
+    return None

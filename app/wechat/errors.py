@@ -1,0 +1,163 @@
+"""One typed error per WeChat ``errcode``. Each is a ProblemError, so raising it from a request gives a
+clear problem+json answer; the worker (subscribe messages) catches them by type instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.core.errors import ProblemError
+
+WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="jincheng"'}
+
+
+class WeChatError(ProblemError):
+    """Base class. ``errcode`` is WeChat's code (None when WeChat could not be reached)."""
+
+    errcode: int | None = None
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errcode: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, code, title, detail, headers=headers)
+        self.errcode = errcode
+
+
+class InvalidCode(WeChatError):
+    """40029 (and 40163, code already used): the wx.login / getPhoneNumber code is invalid or expired."""
+
+    def __init__(self, errcode: int = 40029) -> None:
+        super().__init__(
+            401,
+            "auth.invalid_code",
+            "微信登录凭证无效",
+            "code 无效或已过期，请重新调用 wx.login 获取",
+            errcode=errcode,
+            headers=WWW_AUTHENTICATE,
+        )
+
+
+class RateLimited(WeChatError):
+    """45011: too many calls for this user (100 per minute)."""
+
+    RETRY_AFTER_SECONDS = 60
+
+    def __init__(self) -> None:
+        super().__init__(
+            429,
+            "wechat.rate_limited",
+            "请求过于频繁，请稍后再试",
+            "微信接口调用频率超限，请一分钟后重试",
+            errcode=45011,
+            headers={"Retry-After": str(self.RETRY_AFTER_SECONDS)},
+        )
+
+
+class RiskyUser(WeChatError):
+    """40226: WeChat blocks this user as high-risk."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "wechat.risky_user", "微信判定该账号存在风险", "该微信账号暂时无法登录", errcode=40226)
+
+
+class WeChatBusy(WeChatError):
+    """-1 twice in a row: WeChat is busy."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "wechat.busy",
+            "微信服务繁忙",
+            "微信服务繁忙，请稍后再试",
+            errcode=-1,
+            headers={"Retry-After": "5"},
+        )
+
+
+class WeChatUnavailable(WeChatError):
+    """WeChat could not be reached, timed out, or answered something that is not its API."""
+
+    def __init__(self, detail: str = "无法连接微信服务，请稍后再试") -> None:
+        super().__init__(503, "wechat.unavailable", "微信服务暂不可用", detail, headers={"Retry-After": "5"})
+
+
+class InvalidAccessToken(WeChatError):
+    """40001 / 42001 / 40014: the cached access token is no longer accepted."""
+
+    def __init__(self, errcode: int) -> None:
+        super().__init__(503, "wechat.invalid_access_token", "微信接口凭证失效", "请稍后再试", errcode=errcode)
+
+
+class NoSubscribeConsent(WeChatError):
+    """43101: the user has no subscribe-message consent left. A normal outcome: record it, never retry."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            409, "wechat.no_subscribe_consent", "用户未授权订阅消息", "用户没有可用的订阅授权", errcode=43101
+        )
+
+
+class InvalidOpenid(WeChatError):
+    """40003: the openid is not valid for this app."""
+
+    def __init__(self) -> None:
+        super().__init__(502, "wechat.invalid_openid", "微信用户标识无效", errcode=40003)
+
+
+class InvalidTemplate(WeChatError):
+    """40037: the template id is wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(502, "wechat.invalid_template", "订阅消息模板无效", errcode=40037)
+
+
+class InvalidTemplateData(WeChatError):
+    """47003: a value breaks the template's rules (thing ≤ 20 chars, phrase ≤ 5 Chinese chars, ...)."""
+
+    def __init__(self, errmsg: str = "") -> None:
+        super().__init__(
+            502, "wechat.invalid_template_data", "订阅消息内容不符合模板要求", errmsg or None, errcode=47003
+        )
+
+
+class InvalidPage(WeChatError):
+    """41030: the page path does not exist in the published mini-program."""
+
+    def __init__(self) -> None:
+        super().__init__(502, "wechat.invalid_page", "订阅消息跳转页面无效", errcode=41030)
+
+
+class WeChatApiError(WeChatError):
+    """Any other errcode."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(502, "wechat.error", "微信接口返回错误", f"errcode={errcode}", errcode=errcode)
+        self.errmsg = errmsg
+
+
+def error_for(errcode: int, errmsg: str = "") -> WeChatError:
+    """The typed error for a WeChat errcode (never called with 0)."""
+    if errcode in (40029, 40163):
+        return InvalidCode(errcode)
+    simple: dict[int, Callable[[], WeChatError]] = {
+        45011: RateLimited,
+        40226: RiskyUser,
+        -1: WeChatBusy,
+        43101: NoSubscribeConsent,
+        40003: InvalidOpenid,
+        40037: InvalidTemplate,
+        41030: InvalidPage,
+    }
+    if errcode in simple:
+        return simple[errcode]()
+    if errcode == 47003:
+        return InvalidTemplateData(errmsg)
+    if errcode in (40001, 42001, 40014):
+        return InvalidAccessToken(errcode)
+    return WeChatApiError(errcode, errmsg)

@@ -1,0 +1,1 @@
+from tests.wechat.fixtures import *  # noqa: F403
