@@ -16,6 +16,8 @@ migrate_cli = typer.Typer(help="数据库迁移（Alembic）", no_args_is_help=T
 openapi_cli = typer.Typer(help="OpenAPI 文档导出与校验", no_args_is_help=True)
 cli.add_typer(migrate_cli, name="migrate")
 cli.add_typer(openapi_cli, name="openapi")
+complaints_cli = typer.Typer(help="网上枫桥诉求", no_args_is_help=True)
+cli.add_typer(complaints_cli, name="complaints")
 console = Console(stderr=True)
 
 
@@ -130,6 +132,15 @@ def openapi_check() -> None:
         console.print("[red]openapi/openapi.json 已过期：请运行 jincheng openapi export 并提交[/red]")
         raise typer.Exit(code=1)
     console.print("openapi/openapi.json 与应用一致")
+
+
+@complaints_cli.command("auto-close")
+def complaints_auto_close() -> None:
+    """Archive complaints left unrated 7 days after 办结 (the periodic worker will call the same function)."""
+    from app.complaints.jobs import run_auto_close
+
+    closed = asyncio.run(run_auto_close(_database_url()))
+    console.print(f"已自动归档 {closed} 件诉求")
 
 
 def main() -> None:

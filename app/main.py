@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.complaints.router import router as complaints_router
 from app.core.database_url import resolve_database_url
 from app.core.db import create_engine, make_sessionmaker
 from app.core.docs import install_docs
@@ -26,7 +27,7 @@ UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the m
 
 
 def api_routers() -> list[APIRouter]:
-    return [org_router]
+    return [org_router, complaints_router]
 
 
 def create_app(

@@ -1,5 +1,7 @@
 """Imports every domain's models so that ``metadata`` is complete (Alembic, tests)."""
 
+from app.complaints import models as complaint_models  # noqa: F401
+from app.core import idempotency  # noqa: F401
 from app.core.db import Base
 from app.identity import models as identity_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401

@@ -30,6 +30,7 @@ DESCRIPTION = """\
 TAGS: list[dict[str, str]] = [
     {"name": "system", "description": "健康检查与监控"},
     {"name": "org", "description": "组织架构：街道、社区、网格、小区、楼栋、职能部门、物业公司"},
+    {"name": "complaints", "description": "网上枫桥诉求：受理 → 派单 → 办理 → 办结 → 评价 闭环，图片与时间线"},
 ]
 
 _STATUS_TEXT = {

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
 from app.org import repository
-from app.org.models import Building, Community, Compound, Department, Grid, Household, Street
+from app.org.models import Building, Community, Compound, Department, Grid, Household, PropertyCompany, Street
 
 
 def _missing(kind: str, title: str) -> ProblemError:
@@ -87,3 +87,17 @@ async def household_label(session: AsyncSession, household_id: uuid.UUID) -> str
     if row is None:
         return None
     return f"{row.name}{row.unit}单元{row.room}"
+
+
+async def get_street(session: AsyncSession, street_id: uuid.UUID) -> Street | None:
+    return await session.get(Street, street_id)
+
+
+async def get_property_company(session: AsyncSession, company_id: uuid.UUID) -> PropertyCompany | None:
+    return await session.get(PropertyCompany, company_id)
+
+
+async def get_department_by_code(session: AsyncSession, street_id: uuid.UUID, code: str) -> Department | None:
+    return (
+        await session.execute(select(Department).where(Department.street_id == street_id, Department.code == code))
+    ).scalar_one_or_none()
