@@ -141,6 +141,8 @@ async def _until_someone_waits_on_a_lock(engine: AsyncEngine) -> None:
                     )
                 )
             ).scalar_one()
+            # pg_stat_activity is a snapshot taken once per transaction: end it before looking again.
+            await conn.rollback()
             if waiting:
                 return
             await asyncio.sleep(0.01)

@@ -286,3 +286,15 @@ async def test_auto_close_cli(fresh_db, monkeypatch) -> None:
     result = await asyncio.to_thread(CliRunner().invoke, cli_module.cli, ["complaints", "auto-close"])
     assert result.exit_code == 0, result.output
     assert "已自动归档 0 件诉求" in result.output
+
+
+async def test_the_timeline_is_append_only(client, session, people) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    await submit(client, people.resident)
+    for sql in ("UPDATE complaint_events SET public = false", "DELETE FROM complaint_events"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.execute(text(sql))
+        await session.rollback()
