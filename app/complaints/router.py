@@ -110,7 +110,7 @@ async def list_categories(street_id: uuid.UUID, session: Session) -> list[Catego
     summary="居民提交诉求",
     description="小程序提交诉求，进入“待受理”。支持 `Idempotency-Key`：网络重试时返回第一次创建的诉求。",
     response_model=ComplaintOut,
-    responses=CREATE_ERRORS,
+    responses=problems(401, 409, 422),
 )
 async def submit_complaint(
     request: Request,

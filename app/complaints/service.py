@@ -88,6 +88,19 @@ REGISTER_ROLES = (
     Role.community_secretary,
     *STREET_ROLES,
 )
+# Staff whose work is complaints; volunteers (building leaders, owners' committees ...) are not "staff" here
+# even when they registered a complaint: they see it like its resident does.
+HANDLING_STAFF = frozenset(
+    {
+        Role.grid_worker,
+        Role.community_staff,
+        Role.community_secretary,
+        Role.department_handler,
+        Role.department_head,
+        Role.property_manager,
+        *STREET_ROLES,
+    }
+)
 STAFF_ACTORS = frozenset(
     {Actor.dispatcher, Actor.supervisor, Actor.lead_unit, Actor.assist_unit, Actor.grid_verifier, Actor.staff}
 )
@@ -161,7 +174,7 @@ def actors_for(
         role = _member_role(principal, complaint, a)
         if role is not None:
             actors.setdefault(Actor.lead_unit if a.role == "lead" else Actor.assist_unit, role)
-    staff_roles = [g.role.value for g in principal.grants if g.role is not Role.resident]
+    staff_roles = [g.role.value for g in principal.grants if g.role in HANDLING_STAFF]
     if staff_roles:
         # Only called for complaints the caller may read, so any staff role here is staff in scope.
         actors.setdefault(Actor.staff, staff_roles[0])

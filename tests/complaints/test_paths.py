@@ -298,3 +298,49 @@ async def test_the_timeline_is_append_only(client, session, people) -> None:
         with pytest.raises(DBAPIError, match="append-only"):
             await session.execute(text(sql))
         await session.rollback()
+
+
+async def test_other_domains_open_a_linked_complaint(client, session, people) -> None:
+    """E.g. an owner's 质询 of a trust-fund entry becomes a 物业服务 complaint linked to the entry."""
+    import uuid as _uuid
+
+    from tests.conftest import STREET_ID
+
+    entry_id = _uuid.uuid4()
+    complaint = await service.open_complaint(
+        session,
+        street_id=STREET_ID,
+        category_code="property",
+        description="对 11 月公共收益入账金额有疑问",
+        created_by=people.resident.user.id,
+        resident_user_id=people.resident.user.id,
+        compound_id=XIHE,
+        source_type="trustfund_entry",
+        source_id=entry_id,
+    )
+    await session.commit()
+    seen = await detail(client, people.resident, str(complaint.id))
+    assert seen["state"] == "pending" and seen["category"]["code"] == "property"
+    assert complaint.source_type == "trustfund_entry" and complaint.source_id == entry_id
+    suggestion = (await detail(client, people.dispatcher, str(complaint.id)))["suggested_assignment"]
+    assert suggestion["unit_type"] == "property_company" and suggestion["unit_id"] == str(people.company_id)
+
+
+async def test_a_building_leader_who_registered_sees_it_like_a_resident(client, make_actor, people) -> None:
+    from app.identity.roles import Role
+    from tests.complaints.conftest import XIHE_B1
+
+    leader = await make_actor((Role.building_leader, XIHE_B1), nickname="楼栋长")
+    body = {
+        "channel": "resident_group",
+        "category_id": str(NOISE),
+        "description": "居民群反映楼道灯坏了",
+        "location": {"compound_id": str(XIHE), "building_id": str(XIHE_B1)},
+    }
+    resp = await client.post("/api/v1/complaints/registrations", json=body, headers=leader.headers)
+    assert resp.status_code == 201, resp.text
+    cid = resp.json()["id"]
+    await ok(client, people.dispatcher, cid, "notes", text="内部：请城管一并查看", public=False)
+    items = (await client.get(f"/api/v1/complaints/{cid}/timeline", headers=leader.headers)).json()["items"]
+    assert [i["action"] for i in items] == ["register"]
+    assert (await detail(client, leader, cid))["allowed_actions"] == []
