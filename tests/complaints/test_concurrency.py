@@ -157,3 +157,43 @@ async def _assert_one_dispatch(engine: AsyncEngine, cid: uuid.UUID) -> None:
             (await s.execute(select(ComplaintEvent.action).where(ComplaintEvent.complaint_id == cid))).scalars().all()
         )
         assert list(actions).count("dispatch") == 1
+
+
+async def test_the_same_idempotency_key_at_once_creates_one_complaint(fresh_db, engines, tmp_path) -> None:
+    """Two app instances, one key, two concurrent requests: one complaint; the other answer is the replay or 409."""
+    import httpx
+
+    from app.core.security import issue_access_token
+    from app.core.settings import Environment, Settings
+    from app.main import create_app
+    from tests.complaints.conftest import submission
+
+    (resident,) = await _users(engines[0], 1)
+    settings = Settings(env=Environment.test, database_url=fresh_db, data_dir=tmp_path)
+    headers = {
+        "Authorization": f"Bearer {issue_access_token(settings, resident, 1)}",
+        "Idempotency-Key": "same-key-at-once",
+    }
+    clients = [
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, sessionmaker=make_sessionmaker(engine))),
+            base_url="http://test",
+        )
+        for engine in engines[1:]
+    ]
+    try:
+        answers = await asyncio.gather(
+            *(c.post("/api/v1/complaints", json=submission(), headers=headers) for c in clients)
+        )
+    finally:
+        for c in clients:
+            await c.aclose()
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses in ([201, 201], [201, 409]), [a.text for a in answers]
+    created = {a.json()["id"] for a in answers if a.status_code == 201}
+    assert len(created) == 1
+    if statuses == [201, 409]:
+        assert next(a for a in answers if a.status_code == 409).json()["code"] == "idempotency.in_progress"
+    async with make_sessionmaker(engines[0])() as s:
+        count = (await s.execute(select(Complaint.id).where(Complaint.resident_user_id == resident))).all()
+        assert len(count) == 1
