@@ -18,6 +18,8 @@ admin_cli = typer.Typer(help="管理员账号", no_args_is_help=True)
 cli.add_typer(migrate_cli, name="migrate")
 cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(admin_cli, name="admin")
+complaints_cli = typer.Typer(help="网上枫桥诉求", no_args_is_help=True)
+cli.add_typer(complaints_cli, name="complaints")
 console = Console(stderr=True)
 
 
@@ -210,6 +212,15 @@ def admin_create(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
     console.print(f"已创建街道管理员 {username}（{user_id}）")
+
+
+@complaints_cli.command("auto-close")
+def complaints_auto_close() -> None:
+    """Archive complaints left unrated 7 days after 办结 (the periodic worker will call the same function)."""
+    from app.complaints.jobs import run_auto_close
+
+    closed = asyncio.run(run_auto_close(_database_url()))
+    console.print(f"已自动归档 {closed} 件诉求")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.calendar import service as calendar_service
 from app.calendar.router import router as calendar_router
+from app.complaints.router import router as complaints_router
 from app.core.clock import Clock, SystemClock
 from app.core.database_url import resolve_database_url
 from app.core.db import create_engine, make_sessionmaker
@@ -36,7 +37,15 @@ UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the m
 
 
 def api_routers() -> list[APIRouter]:
-    return [org_router, org_write_router, *identity_routers, calendar_router, notify_router, outbox_router]
+    return [
+        org_router,
+        org_write_router,
+        *identity_routers,
+        complaints_router,
+        calendar_router,
+        notify_router,
+        outbox_router,
+    ]
 
 
 async def calendar_readiness(session: AsyncSession, app: FastAPI) -> list[str]:

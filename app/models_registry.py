@@ -1,7 +1,9 @@
 """Imports every domain's models so that ``metadata`` is complete (Alembic, tests)."""
 
 from app.calendar import models as calendar_models  # noqa: F401
+from app.complaints import models as complaint_models  # noqa: F401
 from app.core import audit as core_audit  # noqa: F401
+from app.core import idempotency  # noqa: F401
 from app.core import outbox as outbox_models  # noqa: F401
 from app.core.db import Base
 from app.identity import models as identity_models  # noqa: F401

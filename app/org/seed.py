@@ -164,6 +164,9 @@ async def seed_demo(url: str, *, only_if_empty: bool = False) -> bool:
             if only_if_empty and (await session.execute(select(func.count()).select_from(Street))).scalar_one():
                 return False
             created = await load_demo_org(session)
+            from app.complaints.seed import seed_categories
+
+            await seed_categories(session, demo_id("street", STREET[0]))
             await session.commit()
             return created
     finally:

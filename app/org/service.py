@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
 from app.org import repository
-from app.org.models import Building, Community, Compound, Department, Grid, Household, Street
+from app.org.models import Building, Community, Compound, Department, Grid, Household, PropertyCompany, Street
 
 
 def _missing(kind: str, title: str) -> ProblemError:
@@ -128,3 +128,13 @@ async def unit_location(
         d = await get_department(session, unit_id)
         return None if d is None else (d.street_id, None)
     return None
+
+
+async def get_property_company(session: AsyncSession, company_id: uuid.UUID) -> PropertyCompany | None:
+    return await session.get(PropertyCompany, company_id)
+
+
+async def get_department_by_code(session: AsyncSession, street_id: uuid.UUID, code: str) -> Department | None:
+    return (
+        await session.execute(select(Department).where(Department.street_id == street_id, Department.code == code))
+    ).scalar_one_or_none()

@@ -1,0 +1,403 @@
+"""Request and response bodies of the complaints API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.complaints.workflow import Action, State
+
+DESCRIPTION_MAX = 1000
+MAX_PHOTOS = 9
+
+
+class Channel(StrEnum):
+    mini_program = "mini_program"
+    resident_group = "resident_group"
+    secretary_patrol = "secretary_patrol"
+    grid_patrol = "grid_patrol"
+    walk_in = "walk_in"
+    hotline = "hotline"
+
+
+class StaffChannel(StrEnum):
+    resident_group = "resident_group"  # 楼栋居民群
+    secretary_patrol = "secretary_patrol"  # 书记巡访日
+    grid_patrol = "grid_patrol"  # 网格巡查
+    walk_in = "walk_in"  # 来访
+    hotline = "hotline"  # 1890 热线
+
+
+class ContactPreference(StrEnum):
+    phone = "phone"  # 电话联系
+    wechat = "wechat"  # 小程序消息
+    none = "none"  # 无需联系
+
+
+class UnitType(StrEnum):
+    grid = "grid"
+    department = "department"
+    property_company = "property_company"
+    street = "street"
+
+
+class RejectReason(StrEnum):
+    duplicate = "duplicate"  # 重复诉求
+    out_of_jurisdiction = "out_of_jurisdiction"  # 不属于本街道管辖
+    invalid = "invalid"  # 无效诉求
+
+
+class ReturnReason(StrEnum):
+    not_our_duty = "not_our_duty"  # 不属于本单位职责
+    wrong_location = "wrong_location"  # 地址有误
+    insufficient_info = "insufficient_info"  # 信息不全
+    other = "other"
+
+
+class Satisfaction(StrEnum):
+    satisfied = "satisfied"  # 满意
+    basically_satisfied = "basically_satisfied"  # 基本满意
+    dissatisfied = "dissatisfied"  # 不满意
+
+
+_LOCATION_EXAMPLE: dict[str, Any] = {"compound_id": "2f0c1a2e-0000-5000-8000-000000000001", "building_id": None}
+
+
+class LocationIn(BaseModel):
+    """位置：选择小区（及楼栋），或在地图上选点并填写地址。二选一。"""
+
+    compound_id: uuid.UUID | None = Field(default=None, description="小区 id（来自组织架构）")
+    building_id: uuid.UUID | None = Field(default=None, description="楼栋 id，须属于该小区")
+    street_id: uuid.UUID | None = Field(default=None, description="地图选点时所在街道 id")
+    latitude: float | None = Field(default=None, ge=-90, le=90, examples=[35.4153])
+    longitude: float | None = Field(default=None, ge=-180, le=180, examples=[116.5871])
+    address: str | None = Field(default=None, max_length=256, examples=["洗河花园小区东门"])
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LocationIn:
+        by_org = self.compound_id is not None
+        by_map = self.latitude is not None or self.longitude is not None
+        if by_org == by_map:
+            raise ValueError("位置须二选一：小区（compound_id），或地图选点（street_id、latitude、longitude、address）")
+        if by_map and (self.latitude is None or self.longitude is None or not self.address or self.street_id is None):
+            raise ValueError("地图选点须同时提供 street_id、latitude、longitude 和 address")
+        if self.building_id is not None and self.compound_id is None:
+            raise ValueError("building_id 须与 compound_id 一起提供")
+        return self
+
+
+class ComplaintSubmit(BaseModel):
+    """居民通过小程序提交诉求。"""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category_id": "7d3c8f0e-1b2a-5c4d-9e8f-0a1b2c3d4e5f",
+                    "description": "洗河花园小区东门的井盖下沉，晚上走路容易绊倒，请尽快处理。",
+                    "photo_ids": ["0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b"],
+                    "location": _LOCATION_EXAMPLE,
+                    "contact_preference": "phone",
+                    "contact_phone": "13812345678",
+                }
+            ]
+        }
+    )
+    category_id: uuid.UUID = Field(description="诉求分类 id")
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX, description="问题描述，最多 1000 字")
+    photo_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=MAX_PHOTOS, description="先通过上传接口得到的图片 id，最多 9 张"
+    )
+    location: LocationIn
+    contact_preference: ContactPreference = Field(default=ContactPreference.wechat, description="联系方式偏好")
+    contact_name: str | None = Field(default=None, max_length=64)
+    contact_phone: str | None = Field(default=None, pattern=r"^1\d{10}$", description="手机号，仅经办人员可见")
+
+
+class ComplaintRegister(ComplaintSubmit):
+    """工作人员代居民登记诉求（居民群、书记巡访、网格巡查、来访、热线）。"""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "secretary_patrol",
+                    "category_id": "7d3c8f0e-1b2a-5c4d-9e8f-0a1b2c3d4e5f",
+                    "description": "书记巡访时居民反映 3 栋楼道灯不亮。",
+                    "location": _LOCATION_EXAMPLE,
+                    "contact_preference": "phone",
+                    "contact_name": "王阿姨",
+                    "contact_phone": "13912345678",
+                }
+            ]
+        }
+    )
+    channel: StaffChannel = Field(description="渠道")
+    resident_user_id: uuid.UUID | None = Field(
+        default=None, description="居民已注册小程序时填其用户 id，居民即可查看进度并评价"
+    )
+
+
+class OnSpotIn(ComplaintSubmit):
+    """格中办：网格员登记并当场办结的简单问题。"""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category_id": "7d3c8f0e-1b2a-5c4d-9e8f-0a1b2c3d4e5f",
+                    "description": "楼道堆放杂物，已当场协调清理。",
+                    "location": _LOCATION_EXAMPLE,
+                    "result_text": "已联系住户清理完毕。",
+                    "result_photo_ids": [],
+                }
+            ]
+        }
+    )
+    channel: StaffChannel = Field(default=StaffChannel.grid_patrol)
+    resident_user_id: uuid.UUID | None = None
+    result_text: str = Field(min_length=1, max_length=DESCRIPTION_MAX, description="办理结果")
+    result_photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_PHOTOS)
+
+
+class Versioned(BaseModel):
+    version: int = Field(ge=1, description="诉求当前版本号（来自详情接口）；过期返回 409")
+
+
+class AcceptIn(Versioned):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1}]})
+
+
+class RejectIn(Versioned):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": 1, "reason": "out_of_jurisdiction", "text": "属于相邻街道"}]}
+    )
+    reason: RejectReason
+    text: str | None = Field(default=None, max_length=500)
+
+
+class UnitIn(BaseModel):
+    unit_type: UnitType
+    unit_id: uuid.UUID
+    person_id: uuid.UUID | None = Field(default=None, description="可选：指定经办人")
+
+
+class DispatchIn(Versioned):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 2,
+                    "lead": {"unit_type": "grid", "unit_id": "5d0f2b1e-0000-5000-8000-000000000002"},
+                    "assists": [{"unit_type": "property_company", "unit_id": "8a1e2d3c-0000-5000-8000-000000000003"}],
+                    "note": "请网格员先设置警示标志",
+                }
+            ]
+        }
+    )
+    lead: UnitIn = Field(description="主办单位")
+    assists: list[UnitIn] = Field(default_factory=list, max_length=10, description="协办单位")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class SignIn(Versioned):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 3}]})
+
+
+class ReturnIn(Versioned):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": 3, "reason": "not_our_duty", "text": "该路段由市政处管理"}]}
+    )
+    reason: ReturnReason
+    text: str = Field(min_length=1, max_length=500)
+
+
+class ResolveIn(Versioned):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": 4, "result_text": "物业已更换新井盖。", "photo_ids": []}]}
+    )
+    result_text: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_PHOTOS, description="办结后照片")
+
+
+class VerifyIn(Versioned):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 5, "text": "现场核查已修复"}]})
+    text: str | None = Field(default=None, max_length=500)
+
+
+class RateIn(Versioned):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"version": 5, "solved": True, "satisfaction": "satisfied", "comment": "处理很及时，谢谢！"}]
+        }
+    )
+    solved: bool = Field(description="是否已解决")
+    satisfaction: Satisfaction
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class WithdrawIn(Versioned):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1, "reason": "问题已自行解决"}]})
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class MergeIn(Versioned):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"version": 1, "master_id": "3b5e7a10-4c2d-4e6f-8a9b-0c1d2e3f4a5b"}]}
+    )
+    master_id: uuid.UUID = Field(description="主诉求 id")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "已联系物业，明日上午更换。", "public": True, "photo_ids": []}]}
+    )
+    text: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    public: bool = Field(default=True, description="是否对居民可见（仅工作人员可设为 false）")
+    photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_PHOTOS)
+
+
+class AddInfoIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "今天早上又有人差点摔倒。", "photo_ids": []}]})
+    text: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_PHOTOS)
+
+
+# ---- responses ----
+
+
+class CategoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    code: str = Field(examples=["municipal.manhole"])
+    name: str = Field(examples=["井盖"])
+    default_unit_type: UnitType
+    department_code: str | None = Field(examples=["urban_management"])
+    requires_verification: bool
+    children: list[CategoryOut] = Field(default_factory=list)
+
+
+class PhotoOut(BaseModel):
+    id: uuid.UUID
+    purpose: str | None = Field(description="submission / note / resolution；尚未使用时为 null")
+    content_type: str = Field(examples=["image/jpeg"])
+    width: int
+    height: int
+    size_bytes: int
+    url: str = Field(examples=["/api/v1/complaint-photos/0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b"])
+    thumbnail_url: str
+
+
+class AssignmentOut(BaseModel):
+    role: str = Field(description="lead 主办 / assist 协办")
+    unit_type: UnitType
+    unit_id: uuid.UUID
+    unit_name: str
+    person_id: uuid.UUID | None
+    person_name: str | None = Field(description="经办人（居民看到的是掩码姓名）")
+
+
+class SuggestionOut(BaseModel):
+    unit_type: UnitType
+    unit_id: uuid.UUID
+    unit_name: str
+    person_id: uuid.UUID | None
+    person_name: str | None
+
+
+class RatingOut(BaseModel):
+    round: int
+    solved: bool
+    satisfaction: Satisfaction
+    comment: str | None
+    created_at: datetime
+
+
+class LocationOut(BaseModel):
+    community_id: uuid.UUID | None
+    grid_id: uuid.UUID | None
+    compound_id: uuid.UUID | None
+    building_id: uuid.UUID | None
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+
+
+class ComplaintOut(BaseModel):
+    id: uuid.UUID
+    number: str = Field(examples=["JC202611300042"], description="工单号")
+    street_id: uuid.UUID
+    category: CategoryOut
+    channel: Channel
+    state: State
+    state_title: str = Field(examples=["待受理"])
+    version: int
+    description: str
+    location: LocationOut
+    contact_preference: ContactPreference
+    contact_name: str | None
+    contact_phone: str | None = Field(description="经办人员看到完整号码，其他人看到 138****5678")
+    photos: list[PhotoOut]
+    assignments: list[AssignmentOut] = Field(description="当前主办与协办单位")
+    suggested_assignment: SuggestionOut | None = Field(description="派单建议（仅派单员在待派单时可见）")
+    allowed_actions: list[Action] = Field(description="调用者当前可执行的操作，前端据此显示按钮")
+    result_text: str | None
+    reject_reason: RejectReason | None
+    merged_into_id: uuid.UUID | None
+    bounce_count: int = Field(description="退单次数")
+    reopen_count: int = Field(description="重办次数")
+    rating: RatingOut | None
+    created_at: datetime
+    updated_at: datetime
+    accepted_at: datetime | None
+    dispatched_at: datetime | None
+    signed_at: datetime | None
+    resolved_at: datetime | None
+    rated_at: datetime | None
+    closed_at: datetime | None
+    due_at: datetime | None
+
+
+class ComplaintSummary(BaseModel):
+    id: uuid.UUID
+    number: str = Field(examples=["JC202611300042"])
+    state: State
+    state_title: str
+    category_id: uuid.UUID
+    category_name: str
+    channel: Channel
+    excerpt: str = Field(description="描述前 60 字")
+    community_id: uuid.UUID | None
+    grid_id: uuid.UUID | None
+    compound_id: uuid.UUID | None
+    lead_unit_type: UnitType | None
+    lead_unit_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+
+
+class TimelineEventOut(BaseModel):
+    id: uuid.UUID
+    action: str = Field(examples=["dispatch"])
+    action_title: str = Field(examples=["派单"])
+    actor: str = Field(examples=["网格员 张*"], description="操作人（居民看到掩码姓名）")
+    actor_role: str = Field(examples=["grid_worker"])
+    public: bool
+    from_state: State | None
+    to_state: State | None
+    payload: dict[str, Any]
+    photos: list[PhotoOut]
+    created_at: datetime
+
+
+class TimelineOut(BaseModel):
+    complaint_id: uuid.UUID
+    number: str
+    items: list[TimelineEventOut]

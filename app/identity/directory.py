@@ -1,0 +1,63 @@
+"""Read-only look-ups of users by role and scope, for domains that route work to people."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.identity.masking import mask_name, mask_phone
+from app.identity.models import RoleAssignment, User
+from app.identity.roles import Role
+
+__all__ = ["display_names", "first_holder", "holds_role_in", "mask_name", "mask_phone", "user_exists"]
+
+
+async def first_holder(session: AsyncSession, role: Role, scope_id: uuid.UUID) -> uuid.UUID | None:
+    """The longest-standing active holder of ``role`` in ``scope_id`` (e.g. the grid worker of a grid)."""
+    row = (
+        await session.execute(
+            select(RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role == role.value,
+                RoleAssignment.scope_id == scope_id,
+                RoleAssignment.revoked_at.is_(None),
+                User.is_active.is_(True),
+            )
+            .order_by(RoleAssignment.created_at, RoleAssignment.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return row
+
+
+async def holds_role_in(session: AsyncSession, user_id: uuid.UUID, roles: Iterable[Role], scope_id: uuid.UUID) -> bool:
+    row = (
+        await session.execute(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user_id,
+                RoleAssignment.role.in_([r.value for r in roles]),
+                RoleAssignment.scope_id == scope_id,
+                RoleAssignment.revoked_at.is_(None),
+            )
+        )
+    ).first()
+    return row is not None
+
+
+async def user_exists(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    return (
+        await session.execute(select(User.id).where(User.id == user_id, User.is_active.is_(True)))
+    ).first() is not None
+
+
+async def display_names(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Real name, else nickname, else empty; callers mask them for anyone who should not see them."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.real_name, User.nickname).where(User.id.in_(ids)))
+    return {r.id: (r.real_name or r.nickname or "") for r in rows}
