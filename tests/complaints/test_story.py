@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from app.identity.models import User
 from tests.complaints.conftest import XIHE, detail, ok, upload
+from tests.conftest import Actor
+from tests.wechat.fixtures import *  # noqa: F403  (the fake WeChat server this story signs in through)
 
 
-async def test_zhang_daye_manhole_story(client, make_actor, people) -> None:
-    # 0. 张大爷 signs in. (The lead swaps this step for the WeChat login at merge.)
-    zhang = await make_actor(nickname="张大爷")
+async def test_zhang_daye_manhole_story(client, session, people, wechat_fake) -> None:
+    # 0. 张大爷 opens the mini-program: wx.login's code goes to our server, which asks (fake) WeChat.
+    login = await client.post("/api/v1/auth/wechat/login", json={"code": "dev:zhangdaye"})
+    assert login.status_code == 200, login.text
+    signed_in = login.json()
+    assert signed_in["user"]["roles"][0]["role"] == "resident"
+    token = signed_in["access_token"]
+    renamed = await client.patch(
+        "/api/v1/me", json={"nickname": "张大爷"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    zhang = Actor(user=await session.get(User, signed_in["user"]["id"]), token=token)
 
     # 1. He photographs the sinking cover at the east gate of 洗河花园 and submits it.
     photo = await upload(client, zhang)
