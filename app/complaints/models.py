@@ -124,6 +124,17 @@ class Complaint(TimestampMixin, Base):
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # set by the SLA module
+    # SLA (督办) fields, owned by the SLA module. due_at is the deadline of the stage that is running now
+    # (for the overdue filter); the per-stage deadlines below stay after their stage is over, so that the
+    # figures (响应率 = signed by sign_due_at, 按期办结率 = resolved by resolve_due_at) can be recomputed.
+    urgency: Mapped[str] = mapped_column(String(16), default="normal", server_default=text("'normal'"))
+    accept_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sign_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolve_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    followup_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # While the complaint waits for the resident the clock stands still (paused_at set).
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pause_reason: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # A link to what the complaint is about in another domain (e.g. a trust-fund entry queried by an owner).
     source_type: Mapped[str | None] = mapped_column(String(32))
