@@ -21,12 +21,13 @@ from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.settings import Settings, check_production, get_settings
 from app.org.router import router as org_router
+from app.trustfund.router import router as trustfund_router
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
 
 def api_routers() -> list[APIRouter]:
-    return [org_router]
+    return [org_router, trustfund_router]
 
 
 def create_app(

@@ -30,6 +30,11 @@ DESCRIPTION = """\
 TAGS: list[dict[str, str]] = [
     {"name": "system", "description": "健康检查与监控"},
     {"name": "org", "description": "组织架构：街道、社区、网格、小区、楼栋、职能部门、物业公司"},
+    {
+        "name": "trustfund",
+        "description": "信托制物业：小区共有资金账本（复式记账、哈希链防篡改）、收入与 10% 酬金、双签支出、"
+        "开放式预算、批量导入、银行对账、业主查账与质询",
+    },
 ]
 
 _STATUS_TEXT = {
