@@ -10,12 +10,14 @@ import typer
 from rich.console import Console
 
 from app.core.settings import Environment, ProductionConfigError, check_production, get_settings
+from app.trustfund.cli import trustfund_cli
 
 cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
 migrate_cli = typer.Typer(help="数据库迁移（Alembic）", no_args_is_help=True)
 openapi_cli = typer.Typer(help="OpenAPI 文档导出与校验", no_args_is_help=True)
 cli.add_typer(migrate_cli, name="migrate")
 cli.add_typer(openapi_cli, name="openapi")
+cli.add_typer(trustfund_cli, name="trustfund")
 console = Console(stderr=True)
 
 
