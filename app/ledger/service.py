@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.ledger import errors
 from app.ledger.models import GENESIS_HASH, Ledger, LedgerAccount, LedgerEntry, LedgerPosting
@@ -327,6 +328,16 @@ def _check_floors(accounts: Mapping[str, LedgerAccount], legs: Sequence[Leg]) ->
                 raise errors.LimitExceeded(account.id, account.code, available)
 
 
+_TOTALS = ("debits_posted_fen", "credits_posted_fen", "debits_pending_fen", "credits_pending_fen")
+
+
+def _batch_updates(accounts: Iterable[LedgerAccount]) -> None:
+    """Write all four totals of every touched account, so the UPDATEs share one statement (executemany)."""
+    for account in accounts:
+        for name in _TOTALS:
+            flag_modified(account, name)
+
+
 async def _now(session: AsyncSession) -> datetime:
     # clock_timestamp(), read after the ledger lock is held, so posting times follow chain order.
     value: datetime = (await session.execute(select(func.clock_timestamp()))).scalar_one()
@@ -364,7 +375,7 @@ async def _chain(
     ledger.head_seq = seq
     ledger.head_hash = entry.hash
     running: dict[uuid.UUID, int] = {}
-    for p in sorted(postings, key=lambda p: p.id if p.id is not None else 0):
+    for p in postings:  # in posting order (leg order when new, id order when loaded)
         account = accounts[p.account_id]
         # The account totals already include this entry; walk back to the balance before it.
         if p.account_id not in running:
@@ -423,16 +434,16 @@ async def post_entry(
         request_hash=rhash,
         reverses_entry_id=reverses_entry_id,
     )
-    session.add(entry)
-    await session.flush()
     postings = [
         LedgerPosting(entry_id=entry.id, account_id=accounts[leg.account].id, amount_fen=leg.amount_fen) for leg in legs
     ]
+    if not pending:
+        # Chain it before the insert: the rows are written once, already posted.
+        await _chain(session, ledger, entry, postings, {a.id: a for a in accounts.values()})
+    _batch_updates(accounts.values())
+    session.add(entry)
     session.add_all(postings)
     await session.flush()
-    if not pending:
-        await _chain(session, ledger, entry, postings, {a.id: a for a in accounts.values()})
-        await session.flush()
     return PostResult(entry, replayed=False)
 
 
@@ -488,6 +499,7 @@ async def post_pending(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntr
             account.credits_pending_fen -= -p.amount_fen
         _apply(account, p.amount_fen, pending=False)
     await _chain(session, ledger, entry, postings, accounts)
+    _batch_updates(accounts.values())
     await session.flush()
     return entry
 
