@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
 from app.org import repository
-from app.org.models import Building, Community, Compound, Department, Grid, Household, Street
+from app.org.models import Building, Community, Compound, Department, Grid, Household, PropertyCompany, Street
 
 
 def _missing(kind: str, title: str) -> ProblemError:
@@ -109,3 +109,7 @@ async def household_ids_by_label(session: AsyncSession, compound_id: uuid.UUID) 
         .where(Household.compound_id == compound_id)
     )
     return {f"{r.name}{r.unit}单元{r.room}": r.id for r in rows.all()}
+
+
+async def get_property_company(session: AsyncSession, company_id: uuid.UUID) -> PropertyCompany | None:
+    return await session.get(PropertyCompany, company_id)

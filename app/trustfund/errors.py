@@ -30,6 +30,10 @@ def already_exists() -> ProblemError:
     return ProblemError(409, "trustfund.already_exists", "该小区已实行信托制物业")
 
 
+def no_property_company() -> ProblemError:
+    return ProblemError(422, "trustfund.no_property_company", "小区尚未登记物业公司", "请指定 property_company_id")
+
+
 def forbidden(detail: str) -> ProblemError:
     return ProblemError(403, "trustfund.forbidden", "无权执行此操作", detail)
 

@@ -24,7 +24,7 @@ from app.identity.households import approved_compound_ids, approved_household_id
 from app.identity.principal import Principal
 from app.identity.roles import Role
 from app.ledger import service as ledger
-from app.ledger.errors import LimitExceeded
+from app.ledger.errors import LimitExceeded, reference_conflict
 from app.ledger.service import Leg
 from app.org import service as org_service
 from app.trustfund import errors, repository
@@ -136,7 +136,10 @@ async def create_fund(session: AsyncSession, principal: Principal, data: FundCre
         raise errors.already_exists()
     company_id = data.property_company_id or compound.property_company_id
     if company_id is None:
-        raise errors.forbidden("小区尚未登记物业公司，请指定 property_company_id")
+        raise errors.no_property_company()
+    company = await org_service.get_property_company(session, company_id)
+    if company is None or company.street_id != compound.street_id:
+        raise errors.no_property_company()
     book = await ledger.create_ledger(
         session, code=f"trustfund:{compound.id}", name=f"{compound.name}信托基金", street_id=compound.street_id
     )
@@ -191,12 +194,6 @@ def _same_income(tx: TrustTransaction, data: IncomeCreate) -> bool:
     )
 
 
-def _reference_conflict(reference: str) -> Exception:
-    from app.ledger.errors import reference_conflict
-
-    return reference_conflict(reference)
-
-
 async def record_income(
     session: AsyncSession, fund_id: uuid.UUID, data: IncomeCreate, recorded_by: uuid.UUID | None
 ) -> tuple[TrustTransaction, bool]:
@@ -210,7 +207,7 @@ async def record_income(
     existing = await repository.transaction_by_reference(session, fund.id, data.reference)
     if existing is not None:
         if not _same_income(existing, data):
-            raise _reference_conflict(data.reference)
+            raise reference_conflict(data.reference)
         return existing, True
     await _check_household(session, fund, data.payer_household_id)
     remuneration = remuneration_for(fund.income_total_fen, data.amount_fen, fund.remuneration_rate_bp)
@@ -295,7 +292,7 @@ async def draft_expense(
     existing = await repository.transaction_by_reference(session, fund.id, reference)
     if existing is not None:
         if not _same_expense(existing, data):
-            raise _reference_conflict(reference)
+            raise reference_conflict(reference)
         return existing, True
     await _approved_line(session, fund, data.budget_line_id)
     threshold = fund.dual_approval_threshold_fen

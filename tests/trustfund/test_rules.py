@@ -658,3 +658,10 @@ async def test_entry_filters_and_pages(client, cast, fund) -> None:
     pend = (await client.get(f"{BASE}/entries?status=posted&category=property_fee", headers=cast.owner.headers)).json()
     assert len(pend["items"]) == 5
     problem(await client.get(f"{BASE}/entries?kind=bogus", headers=cast.owner.headers), 422, "request.validation")
+
+
+async def test_unknown_property_company_is_422(client, session, cast) -> None:
+    body = {"compound_id": str(COMPOUND_ID), "start_date": "2026-01-01", "property_company_id": str(COMPOUND_ID)}
+    resp = await client.post("/api/v1/trustfunds", json=body, headers=cast.admin.headers)
+    problem(resp, 422, "trustfund.no_property_company")
+    assert (await session.execute(select(func.count()).select_from(TrustFund))).scalar_one() == 0
