@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from app.core.settings import Environment, ProductionConfigError, check_production, get_settings
+from app.trustfund.cli import trustfund_cli
 
 cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
 migrate_cli = typer.Typer(help="数据库迁移（Alembic）", no_args_is_help=True)
@@ -20,6 +21,7 @@ cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(admin_cli, name="admin")
 complaints_cli = typer.Typer(help="网上枫桥诉求", no_args_is_help=True)
 cli.add_typer(complaints_cli, name="complaints")
+cli.add_typer(trustfund_cli, name="trustfund")
 console = Console(stderr=True)
 
 

@@ -7,8 +7,10 @@ from app.core import idempotency  # noqa: F401
 from app.core import outbox as outbox_models  # noqa: F401
 from app.core.db import Base
 from app.identity import models as identity_models  # noqa: F401
+from app.ledger import models as ledger_models  # noqa: F401
 from app.notify import models as notify_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.trustfund import models as trustfund_models  # noqa: F401
 from app.wechat import models as wechat_models  # noqa: F401
 
 metadata = Base.metadata

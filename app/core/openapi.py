@@ -38,6 +38,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "access", "description": "角色与授权：按组织范围授予角色、工作人员邀请码"},
     {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
     {"name": "complaints", "description": "网上枫桥诉求：受理 → 派单 → 办理 → 办结 → 评价 闭环，图片与时间线"},
+    {
+        "name": "trustfund",
+        "description": "信托制物业：小区共有资金账本（复式记账、哈希链防篡改）、收入与 10% 酬金、双签支出、"
+        "开放式预算、批量导入、银行对账、业主查账与质询",
+    },
 ]
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every

@@ -130,6 +130,28 @@ async def unit_location(
     return None
 
 
+async def household_labels(session: AsyncSession, household_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """``{household_id: "3栋2单元301"}`` for many households in one query."""
+    if not household_ids:
+        return {}
+    rows = await session.execute(
+        select(Household.id, Building.name, Household.unit, Household.room)
+        .join(Building, Building.id == Household.building_id)
+        .where(Household.id.in_(household_ids))
+    )
+    return {r.id: f"{r.name}{r.unit}单元{r.room}" for r in rows.all()}
+
+
+async def household_ids_by_label(session: AsyncSession, compound_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """``{"3栋2单元301": household_id}`` for every household of a compound (bulk imports)."""
+    rows = await session.execute(
+        select(Household.id, Building.name, Household.unit, Household.room)
+        .join(Building, Building.id == Household.building_id)
+        .where(Household.compound_id == compound_id)
+    )
+    return {f"{r.name}{r.unit}单元{r.room}": r.id for r in rows.all()}
+
+
 async def get_property_company(session: AsyncSession, company_id: uuid.UUID) -> PropertyCompany | None:
     return await session.get(PropertyCompany, company_id)
 

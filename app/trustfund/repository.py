@@ -1,0 +1,272 @@
+"""Every trust-fund query."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.pagination import PageParams, keyset_page
+from app.trustfund.models import (
+    Budget,
+    BudgetComment,
+    BudgetLine,
+    ExpenseApproval,
+    Reconciliation,
+    TrustFund,
+    TrustQuery,
+    TrustTransaction,
+    Voucher,
+)
+
+
+async def fund_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> TrustFund | None:
+    return (await session.execute(select(TrustFund).where(TrustFund.compound_id == compound_id))).scalar_one_or_none()
+
+
+async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
+    """The fund's write lock: taken first by every write, before the ledger and account locks."""
+    return (
+        await session.execute(
+            select(TrustFund).where(TrustFund.id == fund_id).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+async def transaction_by_reference(
+    session: AsyncSession, fund_id: uuid.UUID, reference: str
+) -> TrustTransaction | None:
+    return (
+        await session.execute(
+            select(TrustTransaction).where(TrustTransaction.fund_id == fund_id, TrustTransaction.reference == reference)
+        )
+    ).scalar_one_or_none()
+
+
+async def references_in(
+    session: AsyncSession, fund_id: uuid.UUID, references: list[str]
+) -> dict[str, TrustTransaction]:
+    if not references:
+        return {}
+    rows = await session.execute(
+        select(TrustTransaction).where(TrustTransaction.fund_id == fund_id, TrustTransaction.reference.in_(references))
+    )
+    return {t.reference: t for t in rows.scalars().all()}
+
+
+async def get_transaction(
+    session: AsyncSession, fund_id: uuid.UUID, tx_id: uuid.UUID, *, lock: bool = False
+) -> TrustTransaction | None:
+    stmt = select(TrustTransaction).where(TrustTransaction.id == tx_id, TrustTransaction.fund_id == fund_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def transaction_by_entry(session: AsyncSession, entry_id: uuid.UUID) -> TrustTransaction | None:
+    return (
+        await session.execute(select(TrustTransaction).where(TrustTransaction.entry_id == entry_id))
+    ).scalar_one_or_none()
+
+
+async def list_transactions(
+    session: AsyncSession,
+    fund_id: uuid.UUID,
+    params: PageParams,
+    *,
+    kind: str | None,
+    category: str | None,
+    status: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+) -> tuple[list[TrustTransaction], str | None]:
+    stmt: Select[Any] = select(TrustTransaction).where(TrustTransaction.fund_id == fund_id)
+    if kind:
+        stmt = stmt.where(TrustTransaction.kind == kind)
+    if category:
+        stmt = stmt.where(TrustTransaction.category == category)
+    if status:
+        stmt = stmt.where(TrustTransaction.status == status)
+    if created_from:
+        stmt = stmt.where(TrustTransaction.created_at >= created_from)
+    if created_to:
+        stmt = stmt.where(TrustTransaction.created_at < created_to)
+    return await keyset_page(
+        session,
+        stmt,
+        key_columns=[TrustTransaction.created_at, TrustTransaction.id],
+        key_of=lambda t: (t.created_at, t.id),
+        params=params,
+        descending=True,
+    )
+
+
+async def transactions_posted_between(
+    session: AsyncSession, fund_id: uuid.UUID, start: datetime, end: datetime
+) -> list[TrustTransaction]:
+    rows = await session.execute(
+        select(TrustTransaction)
+        .where(
+            TrustTransaction.fund_id == fund_id,
+            TrustTransaction.status == "posted",
+            TrustTransaction.posted_at >= start,
+            TrustTransaction.posted_at < end,
+        )
+        .order_by(TrustTransaction.posted_at, TrustTransaction.id)
+    )
+    return list(rows.scalars().all())
+
+
+async def counts_for(
+    session: AsyncSession, model: type[Voucher] | type[TrustQuery] | type[ExpenseApproval], tx_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    if not tx_ids:
+        return {}
+    rows = await session.execute(
+        select(model.transaction_id, func.count())
+        .where(model.transaction_id.in_(tx_ids))
+        .group_by(model.transaction_id)
+    )
+    return {tx_id: int(n) for tx_id, n in rows.all()}
+
+
+async def approvals_of(session: AsyncSession, tx_id: uuid.UUID) -> list[ExpenseApproval]:
+    rows = await session.execute(
+        select(ExpenseApproval).where(ExpenseApproval.transaction_id == tx_id).order_by(ExpenseApproval.created_at)
+    )
+    return list(rows.scalars().all())
+
+
+async def vouchers_of(session: AsyncSession, tx_id: uuid.UUID) -> list[Voucher]:
+    rows = await session.execute(
+        select(Voucher).where(Voucher.transaction_id == tx_id).order_by(Voucher.created_at, Voucher.id)
+    )
+    return list(rows.scalars().all())
+
+
+async def get_voucher(session: AsyncSession, fund_id: uuid.UUID, voucher_id: uuid.UUID) -> Voucher | None:
+    return (
+        await session.execute(select(Voucher).where(Voucher.id == voucher_id, Voucher.fund_id == fund_id))
+    ).scalar_one_or_none()
+
+
+async def queries_of(session: AsyncSession, tx_id: uuid.UUID) -> list[TrustQuery]:
+    rows = await session.execute(
+        select(TrustQuery).where(TrustQuery.transaction_id == tx_id).order_by(TrustQuery.created_at, TrustQuery.id)
+    )
+    return list(rows.scalars().all())
+
+
+async def budget_by_year(session: AsyncSession, fund_id: uuid.UUID, year: int, *, lock: bool = False) -> Budget | None:
+    stmt = select(Budget).where(Budget.fund_id == fund_id, Budget.year == year)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def budget_lines(session: AsyncSession, budget_id: uuid.UUID) -> list[BudgetLine]:
+    rows = await session.execute(
+        select(BudgetLine).where(BudgetLine.budget_id == budget_id).order_by(BudgetLine.position)
+    )
+    return list(rows.scalars().all())
+
+
+async def budget_line_with_budget(session: AsyncSession, line_id: uuid.UUID) -> tuple[BudgetLine, Budget] | None:
+    row = (
+        await session.execute(
+            select(BudgetLine, Budget).join(Budget, Budget.id == BudgetLine.budget_id).where(BudgetLine.id == line_id)
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def line_spend(session: AsyncSession, line_id: uuid.UUID) -> tuple[int, int]:
+    """(posted, pending) expense totals booked against a budget line."""
+    rows = await session.execute(
+        select(TrustTransaction.status, func.coalesce(func.sum(TrustTransaction.amount_fen), 0))
+        .where(TrustTransaction.budget_line_id == line_id, TrustTransaction.status.in_(["posted", "pending"]))
+        .group_by(TrustTransaction.status)
+    )
+    totals = {status: int(total) for status, total in rows.all()}
+    return totals.get("posted", 0), totals.get("pending", 0)
+
+
+async def spend_by_line(session: AsyncSession, line_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], int]:
+    if not line_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            TrustTransaction.budget_line_id,
+            TrustTransaction.status,
+            func.coalesce(func.sum(TrustTransaction.amount_fen), 0),
+        )
+        .where(TrustTransaction.budget_line_id.in_(line_ids), TrustTransaction.status.in_(["posted", "pending"]))
+        .group_by(TrustTransaction.budget_line_id, TrustTransaction.status)
+    )
+    return {(line_id, status): int(total) for line_id, status, total in rows.all() if line_id is not None}
+
+
+async def totals_by_category(
+    session: AsyncSession, fund_id: uuid.UUID, kind: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    rows = await session.execute(
+        select(TrustTransaction.category, func.coalesce(func.sum(TrustTransaction.amount_fen), 0))
+        .where(
+            TrustTransaction.fund_id == fund_id,
+            TrustTransaction.kind == kind,
+            TrustTransaction.status == "posted",
+            TrustTransaction.posted_at >= start,
+            TrustTransaction.posted_at < end,
+        )
+        .group_by(TrustTransaction.category)
+    )
+    return {c: int(t) for c, t in rows.all()}
+
+
+async def unbudgeted_expense(session: AsyncSession, fund_id: uuid.UUID, start: datetime, end: datetime) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.coalesce(func.sum(TrustTransaction.amount_fen), 0)).where(
+                    TrustTransaction.fund_id == fund_id,
+                    TrustTransaction.kind == "expense",
+                    TrustTransaction.status == "posted",
+                    TrustTransaction.budget_line_id.is_(None),
+                    TrustTransaction.posted_at >= start,
+                    TrustTransaction.posted_at < end,
+                )
+            )
+        ).scalar_one()
+    )
+
+
+async def list_comments(
+    session: AsyncSession, budget_id: uuid.UUID, params: PageParams
+) -> tuple[list[BudgetComment], str | None]:
+    return await keyset_page(
+        session,
+        select(BudgetComment).where(BudgetComment.budget_id == budget_id),
+        key_columns=[BudgetComment.created_at, BudgetComment.id],
+        key_of=lambda c: (c.created_at, c.id),
+        params=params,
+    )
+
+
+async def list_reconciliations(
+    session: AsyncSession, fund_id: uuid.UUID, params: PageParams
+) -> tuple[list[Reconciliation], str | None]:
+    return await keyset_page(
+        session,
+        select(Reconciliation).where(Reconciliation.fund_id == fund_id),
+        key_columns=[Reconciliation.statement_date, Reconciliation.id],
+        key_of=lambda r: (r.statement_date, r.id),
+        params=params,
+        descending=True,
+    )
+
+
+async def get_query(session: AsyncSession, query_id: uuid.UUID) -> TrustQuery | None:
+    return await session.get(TrustQuery, query_id)

@@ -1,0 +1,773 @@
+"""HTTP for 信托制物业: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
+from openpyxl import Workbook
+
+from app.core.db import Session
+from app.core.errors import ProblemError
+from app.core.openapi import problems
+from app.core.pagination import Page, PageQuery
+from app.core.routing import domain_router
+from app.identity.principal import CurrentPrincipal, require_roles
+from app.identity.roles import Role
+from app.ledger import service as ledger
+from app.trustfund import errors, repository, service
+from app.trustfund.models import (
+    Budget,
+    BudgetComment,
+    BudgetLine,
+    ExpenseApproval,
+    Reconciliation,
+    TrustQuery,
+    TrustTransaction,
+    Voucher,
+)
+from app.trustfund.schemas import (
+    ROUNDING_RULE,
+    AccountOut,
+    ApprovalOut,
+    ApproveIn,
+    BalanceOut,
+    BudgetCommentIn,
+    BudgetCommentOut,
+    BudgetCreate,
+    BudgetLineOut,
+    BudgetOut,
+    ChainHeadOut,
+    ExecutionLineOut,
+    ExecutionOut,
+    ExpenseCreate,
+    FundCreate,
+    FundOut,
+    FundSettingsUpdate,
+    ImportReportOut,
+    ImportRowOut,
+    IncomeCreate,
+    QueryCreate,
+    QueryOut,
+    ReconciliationIn,
+    ReconciliationOut,
+    RejectIn,
+    RemunerationOut,
+    StatementLine,
+    StatementOut,
+    TransactionDetailOut,
+    TransactionOut,
+    VerifyOut,
+    VoucherOut,
+)
+from app.trustfund.service import FundAccess
+from app.trustfund.vouchers import MAX_VOUCHER_BYTES, LocalVoucherStorage, VoucherStorage
+
+router = domain_router("trustfund")
+PREFIX = "/trustfunds/{compound_id}"
+MAX_CSV_BYTES = 5 * 1024 * 1024
+READ = problems(401, 404)
+
+
+async def _fund_access(
+    session: Session,
+    principal: CurrentPrincipal,
+    compound_id: Annotated[uuid.UUID, Path(description="小区 id")],
+) -> FundAccess:
+    return await service.open_fund(session, principal, compound_id)
+
+
+Access = Annotated[FundAccess, Depends(_fund_access)]
+
+
+def voucher_storage(request: Request) -> VoucherStorage:
+    return LocalVoucherStorage(request.app.state.settings.media_dir / "trustfund")
+
+
+Storage = Annotated[VoucherStorage, Depends(voucher_storage)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shaping
+
+
+async def _fund_out(session: Session, access: FundAccess) -> FundOut:
+    fund = access.fund
+    bal = await service.balance(session, fund)
+    head = await ledger.chain_head(session, fund.ledger_id)
+    accounts = [
+        AccountOut(
+            code=a.code, name=a.name, normal_balance=a.normal_balance, balance_fen=ledger.balance_of(a).posted_fen
+        )
+        for a in await ledger.accounts_of(session, fund.ledger_id)
+    ]
+    return FundOut(
+        id=fund.id,
+        compound_id=fund.compound_id,
+        property_company_id=fund.property_company_id,
+        remuneration_rate_bp=fund.remuneration_rate_bp,
+        start_date=fund.start_date,
+        dual_approval_threshold_fen=fund.dual_approval_threshold_fen,
+        balance=BalanceOut(posted_fen=bal.posted_fen, pending_fen=bal.pending_fen, available_fen=bal.available_fen),
+        income_to_date_fen=fund.income_total_fen,
+        remuneration_to_date_fen=fund.remuneration_total_fen,
+        chain_head=ChainHeadOut(seq=head.seq, head_hash=head.head_hash),
+        accounts=accounts,
+        my_roles=sorted(access.roles),
+    )
+
+
+def _tx_out(
+    tx: TrustTransaction, payers: dict[uuid.UUID, str], *, approvals: int = 0, vouchers: int = 0, queries: int = 0
+) -> TransactionOut:
+    return TransactionOut(
+        id=tx.id,
+        kind=tx.kind,
+        category=tx.category,
+        category_title=service.category_title(tx.kind, tx.category),
+        status=tx.status,
+        reference=tx.reference,
+        amount_fen=tx.amount_fen,
+        remuneration_fen=tx.remuneration_fen,
+        fund_amount_fen=service.fund_amount(tx),
+        description=tx.description,
+        period_start=tx.period_start,
+        period_end=tx.period_end,
+        payer=payers.get(tx.payer_household_id) if tx.payer_household_id else None,
+        payee=tx.payee,
+        budget_line_id=tx.budget_line_id,
+        approvals_required=tx.approvals_required,
+        approvals=approvals,
+        reject_reason=tx.reject_reason,
+        entry_id=tx.entry_id,
+        created_at=tx.created_at,
+        posted_at=tx.posted_at,
+        voucher_count=vouchers,
+        query_count=queries,
+    )
+
+
+async def _txs_out(session: Session, access: FundAccess, txs: list[TrustTransaction]) -> list[TransactionOut]:
+    payers = await service.payer_labels(session, access, txs)
+    ids = [t.id for t in txs]
+    approvals = await repository.counts_for(session, ExpenseApproval, ids)
+    vouchers = await repository.counts_for(session, Voucher, ids)
+    queries = await repository.counts_for(session, TrustQuery, ids)
+    return [
+        _tx_out(
+            t, payers, approvals=approvals.get(t.id, 0), vouchers=vouchers.get(t.id, 0), queries=queries.get(t.id, 0)
+        )
+        for t in txs
+    ]
+
+
+def _voucher_out(compound_id: uuid.UUID, v: Voucher) -> VoucherOut:
+    return VoucherOut(
+        id=v.id,
+        content_type=v.content_type,
+        width=v.width,
+        height=v.height,
+        size_bytes=v.size_bytes,
+        sha256=v.sha256,
+        url=f"/api/v1/trustfunds/{compound_id}/vouchers/{v.id}",
+        created_at=v.created_at,
+    )
+
+
+def _query_out(q: TrustQuery, user_id: uuid.UUID) -> QueryOut:
+    return QueryOut(
+        id=q.id,
+        transaction_id=q.transaction_id,
+        question=q.question,
+        status=q.status,
+        complaint_id=q.complaint_id,
+        resolution=q.resolution,
+        resolved_at=q.resolved_at,
+        mine=q.asked_by == user_id,
+        created_at=q.created_at,
+    )
+
+
+async def _detail(session: Session, access: FundAccess, tx: TrustTransaction) -> TransactionDetailOut:
+    await session.refresh(tx)
+    base = (await _txs_out(session, access, [tx]))[0]
+    entry = await ledger.get_entry(session, tx.entry_id)
+    approvals = await repository.approvals_of(session, tx.id)
+    return TransactionDetailOut(
+        **base.model_dump(),
+        ledger_seq=entry.seq if entry else None,
+        ledger_hash=entry.hash if entry else None,
+        postings=await ledger.postings_of(session, tx.entry_id),
+        vouchers=[_voucher_out(access.fund.compound_id, v) for v in await repository.vouchers_of(session, tx.id)],
+        approval_list=[
+            ApprovalOut(approver_id=a.approver_id, over_budget=a.over_budget, note=a.note, created_at=a.created_at)
+            for a in approvals
+        ],
+        queries=[_query_out(q, access.user_id) for q in await repository.queries_of(session, tx.id)],
+    )
+
+
+def _budget_out(budget: Budget, lines: list[BudgetLine]) -> BudgetOut:
+    return BudgetOut(
+        id=budget.id,
+        year=budget.year,
+        status=budget.status,
+        service_standards=budget.service_standards,
+        published_at=budget.published_at,
+        comment_until=budget.published_at + service.COMMENT_PERIOD if budget.published_at else None,
+        approved_at=budget.approved_at,
+        lines=[
+            BudgetLineOut(
+                id=ln.id, direction=ln.direction, category=ln.category, name=ln.name, amount_fen=ln.amount_fen
+            )
+            for ln in lines
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fund
+
+
+@router.post(
+    "/trustfunds",
+    status_code=201,
+    summary="将小区设为信托制物业",
+    description="街道管理员为小区开设信托基金账本，设定受托物业公司、酬金费率（默认 10%）、起始日期，并建立科目表。",
+    responses=problems(401, 403, 404, 409),
+)
+async def create_fund(
+    body: FundCreate,
+    session: Session,
+    principal: Annotated[CurrentPrincipal, Depends(require_roles(Role.street_admin))],
+) -> FundOut:
+    fund = await service.create_fund(session, principal, body)
+    access = FundAccess(fund, principal.user_id, frozenset({"street"}))
+    return await _fund_out(session, access)
+
+
+@router.get(
+    PREFIX,
+    summary="信托基金概况",
+    description="余额（已入账 / 待审批 / 可用）、累计收入与酬金、链头哈希、科目余额。"
+    "本小区业主、业委会、物业经理与街道工作人员可见；其他人得到 404。",
+    responses=READ,
+)
+async def get_fund(session: Session, access: Access) -> FundOut:
+    return await _fund_out(session, access)
+
+
+@router.patch(
+    f"{PREFIX}/settings",
+    summary="设置双签金额",
+    description="业委会设定：超过该金额的支出需两名业委会委员审批。",
+    responses=problems(401, 403, 404),
+)
+async def update_settings(body: FundSettingsUpdate, session: Session, access: Access) -> FundOut:
+    fund = await service.set_threshold(session, access, body.dual_approval_threshold_fen)
+    return await _fund_out(session, FundAccess(fund, access.user_id, access.roles, access.household_ids))
+
+
+@router.get(
+    f"{PREFIX}/balance",
+    summary="共有资金余额",
+    description="不带 as_of 时返回当前余额（O(1) 读取）；带 as_of 时返回该时点已入账余额，由分录重建。",
+    responses=READ,
+)
+async def get_balance(
+    session: Session,
+    access: Access,
+    as_of: Annotated[datetime | None, Query(description="历史时点（RFC 3339）")] = None,
+) -> BalanceOut:
+    bal = await service.balance(session, access.fund, as_of)
+    return BalanceOut(
+        posted_fen=bal.posted_fen, pending_fen=bal.pending_fen, available_fen=bal.available_fen, as_of=as_of
+    )
+
+
+@router.get(
+    f"{PREFIX}/remuneration",
+    summary="物业酬金累计",
+    description="累计收入与累计酬金。" + ROUNDING_RULE,
+    responses=READ,
+)
+async def get_remuneration(access: Access) -> RemunerationOut:
+    f = access.fund
+    return RemunerationOut(
+        remuneration_rate_bp=f.remuneration_rate_bp,
+        income_to_date_fen=f.income_total_fen,
+        remuneration_to_date_fen=f.remuneration_total_fen,
+    )
+
+
+@router.get(
+    f"{PREFIX}/ledger/head",
+    summary="账本链头",
+    description="哈希链的链头：已入账分录数与最新哈希。业主可记下它，日后比对账本是否被改写。",
+    responses=READ,
+)
+async def get_chain_head(session: Session, access: Access) -> ChainHeadOut:
+    head = await ledger.chain_head(session, access.fund.ledger_id)
+    return ChainHeadOut(seq=head.seq, head_hash=head.head_hash)
+
+
+@router.get(
+    f"{PREFIX}/ledger/verify",
+    summary="校验账本哈希链",
+    description="按顺序重算每笔已入账分录的 sha256(前一哈希 + 规范化内容)，返回链头哈希与分录数；"
+    "若有被改动的记录，指出第一笔。",
+    responses=READ,
+)
+async def verify_ledger(session: Session, access: Access) -> VerifyOut:
+    result, tx_id = await service.verify(session, access.fund)
+    return VerifyOut(
+        ok=result.ok,
+        entry_count=result.entry_count,
+        head_hash=result.head_hash,
+        first_bad_entry_id=result.first_bad_entry_id,
+        first_bad_seq=result.first_bad_seq,
+        first_bad_transaction_id=tx_id,
+        reason=result.reason,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Income and expenses
+
+
+@router.post(
+    f"{PREFIX}/incomes",
+    status_code=201,
+    summary="登记收入",
+    description="物业经理登记一笔收入（物业费、车位费、广告费、公共收益等）。一笔分录同时记入共有资金与物业酬金。"
+    "同一业务编号重复提交且内容相同时返回首笔；内容不同返回 409 `ledger.reference_conflict`。\n\n" + ROUNDING_RULE,
+    responses=problems(401, 403, 404, 409),
+)
+async def record_income(body: IncomeCreate, session: Session, access: Access) -> TransactionOut:
+    access.require("manager", "只有本小区物业经理可以登记收入")
+    tx, _ = await service.record_income(session, access.fund.id, body, access.user_id)
+    return (await _txs_out(session, access, [tx]))[0]
+
+
+@router.post(
+    f"{PREFIX}/incomes/import",
+    summary="批量导入收入（CSV）",
+    description="上传收费系统或银行导出的 CSV，列为 `reference,kind,amount,period_start,period_end,payer,description`"
+    "（amount 单位为元，最多两位小数；payer 形如 3栋2单元301，可空）。`dry_run=true` 只校验并返回逐行报告；"
+    "提交时只入账有效行，`all_or_nothing=true` 时只要有一行有误就全部不入账。"
+    "按业务编号幂等：同一文件导入两次不会重复入账。",
+    responses=problems(401, 403, 404, 409),
+)
+async def import_incomes(
+    session: Session,
+    access: Access,
+    file: Annotated[UploadFile, File(description="CSV 文件（UTF-8）")],
+    dry_run: Annotated[bool, Query(description="只校验不入账")] = True,
+    all_or_nothing: Annotated[bool, Query(description="有任一错误行则全部不入账")] = False,
+) -> ImportReportOut:
+    access.require("manager", "只有本小区物业经理可以导入收入")
+    raw = await file.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise ProblemError(413, "trustfund.csv_too_large", "CSV 文件过大", "单个文件不超过 5 MiB")
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.invalid_csv("文件须为 UTF-8 编码") from exc
+    report = await service.import_incomes(
+        session,
+        access.fund.id,
+        content,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        recorded_by=access.user_id,
+    )
+    return report_out(report)
+
+
+def report_out(report: service.ImportReport) -> ImportReportOut:
+    return ImportReportOut(
+        dry_run=report.dry_run,
+        all_or_nothing=report.all_or_nothing,
+        committed=report.committed,
+        total=len(report.rows),
+        valid=report.count("valid") + report.count("posted"),
+        duplicates=report.count("duplicate"),
+        errors=report.count("error"),
+        posted=report.count("posted"),
+        rows=[
+            ImportRowOut(
+                line=r.line, reference=r.reference, status=r.status, errors=r.errors, transaction_id=r.transaction_id
+            )
+            for r in report.rows
+        ],
+    )
+
+
+@router.post(
+    f"{PREFIX}/expenses",
+    status_code=201,
+    summary="起草支出（待审批）",
+    description="物业经理起草一笔支出，金额即时冻结（待审批），可用余额不足时 409 `trustfund.insufficient_funds`。"
+    "超过双签金额的支出需两名业委会委员审批。",
+    responses=problems(401, 403, 404, 409),
+)
+async def draft_expense(body: ExpenseCreate, session: Session, access: Access) -> TransactionOut:
+    tx, _ = await service.draft_expense(session, access, body)
+    return (await _txs_out(session, access, [tx]))[0]
+
+
+@router.post(
+    f"{PREFIX}/expenses/{{tx_id}}/approve",
+    summary="业委会审批支出",
+    description="业委会委员审批（双签）。审批人不能是起草人（403）；同一人不能重复审批（409）。"
+    "审批数足够时入账；若超出预算科目（或无预算科目）且没有委员明确同意超预算，返回 409 `trustfund.over_budget`。",
+    responses=problems(401, 403, 404, 409),
+)
+async def approve_expense(
+    tx_id: uuid.UUID, session: Session, access: Access, body: ApproveIn | None = None
+) -> TransactionDetailOut:
+    body = body or ApproveIn()
+    tx = await service.approve_expense(session, access, tx_id, over_budget=body.over_budget, note=body.note)
+    return await _detail(session, access, tx)
+
+
+@router.post(
+    f"{PREFIX}/expenses/{{tx_id}}/reject",
+    summary="业委会驳回支出",
+    description="驳回后冻结金额释放，分录作废并记录理由。",
+    responses=problems(401, 403, 404, 409),
+)
+async def reject_expense(tx_id: uuid.UUID, body: RejectIn, session: Session, access: Access) -> TransactionDetailOut:
+    tx = await service.reject_expense(session, access, tx_id, body.reason)
+    return await _detail(session, access, tx)
+
+
+@router.get(
+    f"{PREFIX}/entries",
+    summary="收支明细",
+    description="按时间倒序的收入与支出，可按类型、类别、状态与日期（北京时间）筛选。付款户对其他业主打码。",
+    responses=READ,
+)
+async def list_entries(
+    session: Session,
+    access: Access,
+    page: PageQuery,
+    kind: Annotated[Literal["income", "expense"] | None, Query(description="income / expense")] = None,
+    category: Annotated[str | None, Query(max_length=32, description="收入类型或支出类别")] = None,
+    status: Annotated[Literal["pending", "posted", "voided"] | None, Query()] = None,
+    date_from: Annotated[date | None, Query(description="起始日期（含）")] = None,
+    date_to: Annotated[date | None, Query(description="截止日期（含）")] = None,
+) -> Page[TransactionOut]:
+    start = datetime.combine(date_from, datetime.min.time(), service.TZ) if date_from else None
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), service.TZ) if date_to else None
+    txs, cursor = await repository.list_transactions(
+        session, access.fund.id, page, kind=kind, category=category, status=status, created_from=start, created_to=end
+    )
+    return Page(items=await _txs_out(session, access, txs), next_cursor=cursor)
+
+
+@router.get(
+    f"{PREFIX}/entries/{{tx_id}}",
+    summary="收支详情",
+    description="含记账行、链上序号与哈希、凭证、审批记录与质询（及其答复）。",
+    responses=READ,
+)
+async def get_entry(tx_id: uuid.UUID, session: Session, access: Access) -> TransactionDetailOut:
+    tx = await repository.get_transaction(session, access.fund.id, tx_id)
+    if tx is None:
+        raise errors.transaction_not_found()
+    return await _detail(session, access, tx)
+
+
+@router.post(
+    f"{PREFIX}/entries/{{tx_id}}/vouchers",
+    status_code=201,
+    summary="上传凭证图片",
+    description="JPEG / PNG / WebP，不超过 10 MiB。服务器完整解码并重新编码，去除 EXIF（含位置信息）。",
+    responses=problems(401, 403, 404, 413),
+)
+async def upload_voucher(
+    tx_id: uuid.UUID,
+    session: Session,
+    access: Access,
+    storage: Storage,
+    file: Annotated[UploadFile, File(description="凭证图片")],
+) -> VoucherOut:
+    raw = await file.read(MAX_VOUCHER_BYTES + 1)
+    voucher = await service.add_voucher(session, access, tx_id, raw, storage)
+    return _voucher_out(access.fund.compound_id, voucher)
+
+
+@router.get(
+    f"{PREFIX}/vouchers/{{voucher_id}}",
+    summary="下载凭证图片",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **READ},
+)
+async def get_voucher(voucher_id: uuid.UUID, session: Session, access: Access, storage: Storage) -> Response:
+    voucher = await repository.get_voucher(session, access.fund.id, voucher_id)
+    if voucher is None:
+        raise errors.voucher_not_found()
+    try:
+        data = await asyncio.to_thread(storage.get, voucher.storage_key)
+    except FileNotFoundError as exc:
+        raise errors.voucher_not_found() from exc
+    return Response(data, media_type=voucher.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post(
+    f"{PREFIX}/entries/{{tx_id}}/queries",
+    status_code=201,
+    summary="业主质询",
+    description="本小区业主对一笔收支提出质询，转入网上枫桥“物业服务”诉求闭环；答复显示在该收支详情中。",
+    responses=problems(401, 403, 404),
+)
+async def create_query(tx_id: uuid.UUID, body: QueryCreate, session: Session, access: Access) -> QueryOut:
+    query = await service.open_query(session, access, tx_id, body.question)
+    await session.refresh(query)
+    return _query_out(query, access.user_id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Budgets
+
+
+@router.post(
+    f"{PREFIX}/budgets",
+    status_code=201,
+    summary="起草年度预算",
+    description="物业经理起草年度收支预算与服务标准（草稿）。",
+    responses=problems(401, 403, 404, 409),
+)
+async def create_budget(body: BudgetCreate, session: Session, access: Access) -> BudgetOut:
+    budget, lines = await service.create_budget(session, access, body)
+    return _budget_out(budget, lines)
+
+
+@router.get(f"{PREFIX}/budgets/{{year}}", summary="年度预算", responses=READ)
+async def get_budget(year: int, session: Session, access: Access) -> BudgetOut:
+    budget = await service.get_budget(session, access, year)
+    return _budget_out(budget, await repository.budget_lines(session, budget.id))
+
+
+@router.post(
+    f"{PREFIX}/budgets/{{year}}/publish",
+    summary="公示预算",
+    description="草稿 → 公示中；公示至少 7 天征集业主意见后方可由业委会批准。",
+    responses=problems(401, 403, 404, 409),
+)
+async def publish_budget(year: int, session: Session, access: Access) -> BudgetOut:
+    budget = await service.publish_budget(session, access, year)
+    return _budget_out(budget, await repository.budget_lines(session, budget.id))
+
+
+@router.post(
+    f"{PREFIX}/budgets/{{year}}/approve",
+    summary="业委会批准预算",
+    description="公示满 7 天后业委会批准；未满返回 409 `trustfund.comment_period_open`。",
+    responses=problems(401, 403, 404, 409),
+)
+async def approve_budget(year: int, session: Session, access: Access) -> BudgetOut:
+    budget = await service.approve_budget(session, access, year)
+    return _budget_out(budget, await repository.budget_lines(session, budget.id))
+
+
+@router.post(
+    f"{PREFIX}/budgets/{{year}}/comments",
+    status_code=201,
+    summary="对公示预算提意见",
+    responses=problems(401, 403, 404, 409),
+)
+async def comment_budget(year: int, body: BudgetCommentIn, session: Session, access: Access) -> BudgetCommentOut:
+    comment = await service.comment_budget(session, access, year, body.body)
+    await session.refresh(comment)
+    return BudgetCommentOut(id=comment.id, body=comment.body, mine=True, created_at=comment.created_at)
+
+
+@router.get(f"{PREFIX}/budgets/{{year}}/comments", summary="预算意见列表", responses=READ)
+async def list_budget_comments(year: int, session: Session, access: Access, page: PageQuery) -> Page[BudgetCommentOut]:
+    budget = await service.get_budget(session, access, year)
+    comments, cursor = await repository.list_comments(session, budget.id, page)
+    items = [_comment_out(c, access.user_id) for c in comments]
+    return Page(items=items, next_cursor=cursor)
+
+
+def _comment_out(c: BudgetComment, user_id: uuid.UUID) -> BudgetCommentOut:
+    return BudgetCommentOut(id=c.id, body=c.body, mine=c.user_id == user_id, created_at=c.created_at)
+
+
+@router.get(
+    f"{PREFIX}/budgets/{{year}}/execution",
+    summary="预算执行情况",
+    description="逐科目对比预算与实际：支出科目按已入账支出（另列待审批），收入科目按当年该类收入。",
+    responses=READ,
+)
+async def budget_execution(year: int, session: Session, access: Access) -> ExecutionOut:
+    budget, lines, unbudgeted = await service.budget_execution(session, access, year)
+    return ExecutionOut(
+        year=budget.year,
+        status=budget.status,
+        lines=[
+            ExecutionLineOut(
+                line_id=ln.line_id,
+                direction=ln.direction,
+                category=ln.category,
+                name=ln.name,
+                budget_fen=ln.budget_fen,
+                actual_fen=ln.actual_fen,
+                pending_fen=ln.pending_fen,
+                remaining_fen=ln.remaining_fen,
+                over_budget=ln.over_budget,
+            )
+            for ln in lines
+        ],
+        unbudgeted_expense_fen=unbudgeted,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Statements and reconciliation
+
+
+def _statement_out(st: service.Statement) -> StatementOut:
+    incomes = [
+        StatementLine(category=c, title=service.category_title("income", c), amount_fen=a, remuneration_fen=r, count=n)
+        for c, (a, r, n) in sorted(st.incomes.items())
+    ]
+    expenses = [
+        StatementLine(category=c, title=service.category_title("expense", c), amount_fen=a, count=n)
+        for c, (a, n) in sorted(st.expenses.items())
+    ]
+    return StatementOut(
+        month=st.month,
+        opening_balance_fen=st.opening_fen,
+        income_fen=sum(i.amount_fen for i in incomes),
+        remuneration_fen=sum(i.remuneration_fen for i in incomes),
+        expense_fen=sum(e.amount_fen for e in expenses),
+        closing_balance_fen=st.closing_fen,
+        incomes=incomes,
+        expenses=expenses,
+        entry_count=len(st.transactions),
+    )
+
+
+MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM（北京时间）", examples=["2026-03"])]
+
+
+@router.get(
+    f"{PREFIX}/statements/{{month}}",
+    summary="月度收支报表",
+    description="期初、收入（含酬金）、支出、期末共有资金；按类别汇总。",
+    responses=READ,
+)
+async def monthly_statement(month: MonthPath, session: Session, access: Access) -> StatementOut:
+    return _statement_out(await service.monthly_statement(session, access.fund, month))
+
+
+EXPORT_HEADER = ["入账时间", "类型", "类别", "金额(分)", "金额(元)", "酬金(分)", "付款户", "收款方", "说明", "业务编号"]
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+@router.get(
+    f"{PREFIX}/statements/{{month}}/export",
+    summary="导出月度收支明细",
+    description="`format=xlsx`（Excel）或 `format=csv`（UTF-8 带 BOM）。",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                "text/csv": {},
+            }
+        },
+        **READ,
+    },
+)
+async def export_statement(
+    month: MonthPath,
+    session: Session,
+    access: Access,
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx",
+) -> Response:
+    st = await service.monthly_statement(session, access.fund, month)
+    payers = await service.payer_labels(session, access, st.transactions)
+    rows: list[list[str | int]] = [
+        [
+            t.posted_at.astimezone(service.TZ).strftime("%Y-%m-%d %H:%M:%S") if t.posted_at else "",
+            "收入" if t.kind == "income" else "支出",
+            service.category_title(t.kind, t.category),
+            t.amount_fen,
+            _yuan(t.amount_fen),
+            t.remuneration_fen,
+            payers.get(t.payer_household_id, "") if t.payer_household_id else "",
+            t.payee or "",
+            t.description,
+            t.reference,
+        ]
+        for t in st.transactions
+    ]
+    summary = _statement_out(st)
+    filename = f"statement-{month}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(rows)
+        writer.writerow([])
+        writer.writerow(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
+        return Response(("\ufeff" + buf.getvalue()).encode(), media_type="text/csv; charset=utf-8", headers=headers)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month} 收支明细"
+    ws.append(EXPORT_HEADER)
+    for row in rows:
+        ws.append(row)
+    ws.append([])
+    ws.append(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=headers,
+    )
+
+
+@router.post(
+    f"{PREFIX}/reconciliations",
+    status_code=201,
+    summary="登记银行对账",
+    description="录入银行对账单某日余额，返回账本中该日日终托管账户余额（共有资金 + 未支付酬金）及差额。",
+    responses=problems(401, 403, 404),
+)
+async def create_reconciliation(body: ReconciliationIn, session: Session, access: Access) -> ReconciliationOut:
+    rec = await service.record_reconciliation(session, access, body.statement_date, body.statement_balance_fen)
+    await session.refresh(rec)
+    return _rec_out(rec)
+
+
+def _rec_out(r: Reconciliation) -> ReconciliationOut:
+    return ReconciliationOut(
+        id=r.id,
+        statement_date=r.statement_date,
+        statement_balance_fen=r.statement_balance_fen,
+        ledger_balance_fen=r.ledger_balance_fen,
+        difference_fen=r.difference_fen,
+        created_at=r.created_at,
+    )
+
+
+@router.get(f"{PREFIX}/reconciliations", summary="银行对账记录", responses=READ)
+async def list_reconciliations(session: Session, access: Access, page: PageQuery) -> Page[ReconciliationOut]:
+    recs, cursor = await repository.list_reconciliations(session, access.fund.id, page)
+    return Page(items=[_rec_out(r) for r in recs], next_cursor=cursor)

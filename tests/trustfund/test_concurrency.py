@@ -1,0 +1,175 @@
+"""200 income postings and 50 expense approvals at once against one fund, each in its own committed
+transaction on its own connection, through the service."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from app.core.errors import ProblemError
+from app.identity.models import User
+from app.identity.principal import Grant, Principal
+from app.identity.roles import Role, ScopeType
+from app.ledger import service as ledger
+from app.ledger.models import LedgerEntry, LedgerPosting
+from app.trustfund import service
+from app.trustfund.models import Budget, BudgetLine, TrustFund, TrustTransaction
+from app.trustfund.schemas import ExpenseCategory, ExpenseCreate, FundCreate, IncomeCreate, IncomeKind
+from app.trustfund.service import FundAccess
+from tests.conftest import STREET_ID
+from tests.trustfund.conftest import COMPOUND_ID
+
+EXPENSE_FEN = 10_000
+LINE_FEN = 30 * EXPENSE_FEN  # room for 30 of the 50 expenses: the other 20 must hit over_budget
+SEED_FEN = 1_000_000
+
+
+async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -> None:
+    engine = create_async_engine(fresh_db, pool_size=40, max_overflow=0)
+    factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    try:
+        async with factory() as s:
+            users = [
+                User(nickname=n, appid="wxtest", openid=f"o-{uuid.uuid4().hex}") for n in ("admin", "pm", "c1", "c2")
+            ]
+            s.add_all(users)
+            await s.flush()
+            admin, pm, c1, c2 = (u.id for u in users)
+            principal = Principal(admin, (Grant(Role.street_admin, ScopeType.street, STREET_ID, STREET_ID),))
+            fund = await service.create_fund(
+                s, principal, FundCreate(compound_id=COMPOUND_ID, start_date=date(2026, 1, 1))
+            )
+            budget = Budget(fund_id=fund.id, street_id=STREET_ID, year=2026, status="approved", service_standards="")
+            s.add(budget)
+            await s.flush()
+            line = BudgetLine(
+                budget_id=budget.id,
+                position=0,
+                direction="expense",
+                category="repairs",
+                name="维修",
+                amount_fen=LINE_FEN,
+            )
+            s.add(line)
+            await s.flush()
+            await service.record_income(
+                s, fund.id, IncomeCreate(kind=IncomeKind.other, amount_fen=SEED_FEN, reference="SEED"), pm
+            )
+            manager = FundAccess(fund, pm, frozenset({"manager"}))
+            expense_ids = []
+            for n in range(50):
+                tx, _ = await service.draft_expense(
+                    s,
+                    manager,
+                    ExpenseCreate(
+                        category=ExpenseCategory.repairs,
+                        amount_fen=EXPENSE_FEN,
+                        budget_line_id=line.id,
+                        payee="维修公司",
+                        description=f"维修 {n}",
+                    ),
+                )
+                expense_ids.append(tx.id)
+            await s.commit()
+            fund_id = fund.id
+
+        rng = random.Random(6)
+        # 200 postings over 170 references: 30 are resent at the same time as their first sending.
+        refs = [f"INC-{n}" for n in range(170)] + [f"INC-{n}" for n in rng.sample(range(170), 30)]
+        amounts = {f"INC-{n}": rng.randint(1, 100_000) for n in range(170)}
+        outcomes: Counter[str] = Counter()
+
+        async def run(work) -> None:  # type: ignore[no-untyped-def]
+            async with factory() as session:
+                try:
+                    await work(session)
+                    await session.commit()
+                    outcomes["ok"] += 1
+                except ProblemError as exc:
+                    await session.rollback()
+                    outcomes[exc.code] += 1
+
+        def income_job(ref: str):  # type: ignore[no-untyped-def]
+            async def work(session: AsyncSession) -> None:
+                await service.record_income(
+                    session,
+                    fund_id,
+                    IncomeCreate(kind=IncomeKind.property_fee, amount_fen=amounts[ref], reference=ref),
+                    pm,
+                )
+
+            return work
+
+        def approve_job(tx_id: uuid.UUID, approver: uuid.UUID):  # type: ignore[no-untyped-def]
+            async def work(session: AsyncSession) -> None:
+                f = await session.get(TrustFund, fund_id)
+                assert f is not None
+                await service.approve_expense(session, FundAccess(f, approver, frozenset({"committee"})), tx_id)
+
+            return work
+
+        jobs = [income_job(r) for r in refs] + [
+            approve_job(tx_id, c1 if n % 2 else c2) for n, tx_id in enumerate(expense_ids)
+        ]
+        rng.shuffle(jobs)
+        await asyncio.gather(*(run(j) for j in jobs))
+        assert outcomes == Counter({"ok": 230, "trustfund.over_budget": 20})
+
+        async with factory() as s:
+            fund = (await s.execute(select(TrustFund).where(TrustFund.id == fund_id))).scalar_one()
+            fund_account = await service.fund_account_id(s, fund)
+            bal = await ledger.get_balance(s, fund_account)
+            # The balance equals the sum of the entries.
+            assert bal.posted_fen == await ledger.sum_of_postings(s, fund_account)
+            income_total = SEED_FEN + sum(amounts.values())
+            remuneration = income_total * 1000 // 10_000
+            assert fund.income_total_fen == income_total and fund.remuneration_total_fen == remuneration
+            assert bal.posted_fen == income_total - remuneration - 30 * EXPENSE_FEN
+            assert bal.pending_fen == 20 * EXPENSE_FEN
+            # The fund never went negative: every running balance after every posting is ≥ 0.
+            running = (
+                (
+                    await s.execute(
+                        select(LedgerPosting.balance_after_fen).where(LedgerPosting.account_id == fund_account)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            assert running and all(-r >= 0 for r in running if r is not None)
+            # No reference was posted twice.
+            dupes = (
+                await s.execute(
+                    select(LedgerEntry.reference)
+                    .where(LedgerEntry.ledger_id == fund.ledger_id)
+                    .group_by(LedgerEntry.reference)
+                    .having(func.count() > 1)
+                )
+            ).all()
+            assert dupes == []
+            incomes = (
+                await s.execute(
+                    select(func.count()).where(TrustTransaction.fund_id == fund_id, TrustTransaction.kind == "income")
+                )
+            ).scalar_one()
+            assert incomes == 171
+            posted_on_line = (
+                await s.execute(
+                    select(func.sum(TrustTransaction.amount_fen)).where(
+                        TrustTransaction.budget_line_id == line.id, TrustTransaction.status == "posted"
+                    )
+                )
+            ).scalar_one()
+            assert posted_on_line == LINE_FEN  # never overspent under concurrency
+            # The chain verifies.
+            verified = await ledger.verify_chain(s, fund.ledger_id)
+            assert verified.ok, verified
+            assert verified.entry_count == 1 + 170 + 30
+    finally:
+        await engine.dispose()
