@@ -54,4 +54,29 @@ async def emit(
     session.add(event)
     await session.flush()
     # notify: connected to the outbox by the notification module (受理, 不予受理, 派单, 办结, 重办 ...).
+    if complaint.source_type is not None and complaint.source_id is not None:
+        await _tell_source(session, complaint, action, to_state)
     return event
+
+
+# Actions after which the domain a complaint came from hears how it ended.
+_ANSWERING_ACTIONS = {"resolve", "resolve_on_spot"}
+_ENDING_STATES = {"closed", "rejected", "withdrawn"}
+
+
+async def _tell_source(session: AsyncSession, complaint: Complaint, action: str, to_state: str | None) -> None:
+    """Report a resolution back to the record the complaint was opened for (an owner's 质询 of an entry)."""
+    if complaint.source_type != "trustfund_query" or complaint.source_id is None:
+        return
+    if action in _ANSWERING_ACTIONS:
+        status = "answered"
+    elif to_state in _ENDING_STATES:
+        status = "closed"
+    else:
+        return
+    # Imported here: trust funds open complaints through the complaints service, so a module-level
+    # import in this direction would be circular.
+    from app.trustfund.service import record_query_resolution
+
+    text = complaint.result_text or complaint.reject_reason or ("居民已撤回" if to_state == "withdrawn" else "已归档")
+    await record_query_resolution(session, complaint.source_id, text, status=status)

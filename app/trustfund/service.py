@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.complaints import service as complaints_service
 from app.identity.households import approved_compound_ids, approved_household_ids
 from app.identity.principal import Principal
 from app.identity.roles import Role
@@ -877,13 +878,23 @@ async def open_complaint_for_query(
 ) -> uuid.UUID | None:
     """The one place where a 质询 becomes a 物业服务 complaint in the 网上枫桥 loop.
 
-    The complaints domain is built on another branch. When it lands, call its service here, e.g.
-    ``complaints_service.open_complaint(session, category="物业服务", compound_id=fund.compound_id,
-    reporter_id=query.asked_by, content=query.question, source_ref=f"trustfund_query:{query.id}")``
-    and return the complaint id; its resolution comes back through ``record_query_resolution``.
+    The complaint carries ``source_type="trustfund_query"``; when it is resolved or closed the complaints
+    domain reports back through ``record_query_resolution``, and the answer shows on the entry.
     """
-    _ = (session, fund, tx, query)
-    return None
+    kind = "收入" if tx.kind == "income" else "支出"
+    description = f"【信托账目质询】{kind} {tx.amount_fen / 100:.2f} 元（{tx.category}）：{query.question}"
+    complaint = await complaints_service.open_complaint(
+        session,
+        street_id=fund.street_id,
+        category_code="property",
+        description=description[:1000],
+        created_by=query.asked_by,
+        resident_user_id=query.asked_by,
+        compound_id=fund.compound_id,
+        source_type="trustfund_query",
+        source_id=query.id,
+    )
+    return complaint.id
 
 
 async def record_query_resolution(

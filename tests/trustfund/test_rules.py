@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import datetime
 
 import pytest
@@ -623,8 +624,11 @@ async def test_only_owners_query_and_query_needs_text(client, session, cast, fun
     assert (await session.execute(select(func.count()).select_from(TrustQuery))).scalar_one() == 0
 
 
-async def test_query_resolution_shows_on_the_entry(client, session, cast, fund) -> None:
-    from app.trustfund import service
+async def test_query_runs_through_the_complaints_loop_and_its_answer_shows_on_the_entry(
+    client, session, make_actor, cast, fund
+) -> None:
+    from app.complaints.models import Complaint
+    from app.org.models import Compound
 
     tx = await income(client, cast)
     q = (
@@ -632,10 +636,35 @@ async def test_query_resolution_shows_on_the_entry(client, session, cast, fund) 
             f"{BASE}/entries/{tx['id']}/queries", json={"question": "这笔钱去哪了？"}, headers=cast.owner.headers
         )
     ).json()
-    import uuid
+    complaint = await session.get(Complaint, uuid.UUID(q["complaint_id"]))
+    assert complaint is not None and complaint.state == "pending"
+    assert (complaint.source_type, complaint.source_id) == ("trustfund_query", uuid.UUID(q["id"]))
+    assert complaint.resident_user_id == cast.owner.user.id and complaint.compound_id == COMPOUND_ID
+    assert "这笔钱去哪了？" in complaint.description
 
-    await service.record_query_resolution(session, uuid.UUID(q["id"]), "已核实，物业费已全额入账。")
-    await session.commit()
+    # The owner follows it like any complaint of theirs.
+    mine = await client.get(f"/api/v1/complaints/{complaint.id}", headers=cast.owner.headers)
+    assert mine.status_code == 200 and mine.json()["category"]["code"] == "property"
+
+    # 网上枫桥: the dispatcher sends it to the property company, whose manager answers it.
+    dispatcher = await make_actor((Role.street_dispatcher, STREET_ID), nickname="派单员")
+    company_id = (await session.get(Compound, COMPOUND_ID)).property_company_id
+    cid = str(complaint.id)
+
+    async def step(actor, action: str, **body) -> None:  # type: ignore[no-untyped-def]
+        version = (await client.get(f"/api/v1/complaints/{cid}", headers=actor.headers)).json()["version"]
+        resp = await client.post(
+            f"/api/v1/complaints/{cid}/{action}", json={"version": version, **body}, headers=actor.headers
+        )
+        assert resp.status_code in (200, 201), resp.text
+
+    await step(dispatcher, "accept")
+    await step(dispatcher, "dispatch", lead={"unit_type": "property_company", "unit_id": str(company_id)})
+    await step(cast.manager, "sign")
+    entry = (await client.get(f"{BASE}/entries/{tx['id']}", headers=cast.owner.headers)).json()
+    assert entry["queries"][0]["status"] == "open" and entry["queries"][0]["resolution"] is None
+    await step(cast.manager, "resolve", result_text="已核实，物业费已全额入账。", photo_ids=[])
+
     detail = (await client.get(f"{BASE}/entries/{tx['id']}", headers=cast.other_owner.headers)).json()
     assert detail["queries"][0]["status"] == "answered"
     assert detail["queries"][0]["resolution"] == "已核实，物业费已全额入账。"

@@ -141,7 +141,11 @@ async def test_jinhua_story(client, session, cast, fund) -> None:
         f"{BASE}/entries/{expense['id']}/queries", json={"question": "为何不走维保合同？"}, headers=owner
     )
     assert resp.status_code == 201, resp.text
-    assert resp.json()["status"] == "open" and resp.json()["complaint_id"] is None
+    assert resp.json()["status"] == "open"
+    # The 质询 enters the 网上枫桥 loop as a 物业服务 complaint the owner can follow.
+    linked = await client.get(f"/api/v1/complaints/{resp.json()['complaint_id']}", headers=owner)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["category"]["code"] == "property" and linked.json()["state"] == "pending"
     detail = (await client.get(f"{BASE}/entries/{expense['id']}", headers=owner)).json()
     assert [q["question"] for q in detail["queries"]] == ["为何不走维保合同？"]
     assert detail["vouchers"][0]["id"] == voucher["id"]
