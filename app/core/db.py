@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.core.errors import ProblemError
 from app.core.settings import Settings
 
 # Stable constraint names so that migrations can drop and alter them by name.
@@ -84,6 +85,11 @@ class UnitOfWorkRoute(APIRoute):
                     else:
                         await session.rollback()
                 return response
+            except ProblemError as exc:
+                session = getattr(request.state, "db_session", None)
+                if session is not None:
+                    await (session.commit() if exc.commit_anyway else session.rollback())
+                raise
             except BaseException:
                 session = getattr(request.state, "db_session", None)
                 if session is not None:

@@ -56,6 +56,16 @@ class ProblemError(Exception):
         self.detail = detail
         self.headers = headers
         self.extra = extra
+        self.commit_anyway = False
+
+    def keeping_changes(self) -> ProblemError:
+        """Answer with this error but still commit what the request flushed.
+
+        For security records that must outlive the refusal: a failed-password counter, a revoked
+        token family. The unit of work commits before the error response is sent.
+        """
+        self.commit_anyway = True
+        return self
 
 
 def not_found(code: str, title: str = "资源不存在", detail: str | None = None) -> ProblemError:

@@ -85,8 +85,8 @@ async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSetti
 async def password_login(body: PasswordLoginIn, session: Session, settings: AppSettings) -> TokenPair:
     result = await auth.password_login(session, settings, body.username, body.password)
     if result.tokens is None:
-        await session.commit()  # the failure counter must persist although the answer is 401
-        raise errors.invalid_credentials()
+        # The failure counter must persist although the answer is 401.
+        raise errors.invalid_credentials().keeping_changes()
     return await _token_pair(session, result.tokens)
 
 
@@ -100,8 +100,8 @@ async def password_login(body: PasswordLoginIn, session: Session, settings: AppS
 async def refresh(body: RefreshIn, session: Session, settings: AppSettings) -> TokenPair:
     result = await auth.refresh(session, settings, body.refresh_token)
     if result.tokens is None:
-        await session.commit()  # keep the family revocation although the answer is 401
-        raise errors.refresh_token_reused()
+        # The family revocation must persist although the answer is 401.
+        raise errors.refresh_token_reused().keeping_changes()
     return await _token_pair(session, result.tokens)
 
 

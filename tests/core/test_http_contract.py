@@ -30,6 +30,8 @@ def _probe_router():  # type: ignore[no-untyped-def]
         await session.flush()
         if body.name == "fail-after-write":
             raise ProblemError(409, "probe.conflict", "冲突", "写入后失败")
+        if body.name == "keep-after-write":
+            raise ProblemError(401, "probe.refused", "拒绝", "但记录保留").keeping_changes()
         if body.name == "crash-after-write":
             raise RuntimeError("boom: secret-token-value")
         return {"code": body.code}
@@ -88,6 +90,13 @@ async def test_problem_after_write_rolls_back(probe_app, client, session) -> Non
     resp = await client.post("/api/v1/probe/districts", json={"code": "X2", "name": "fail-after-write"})
     _assert_problem(resp, 409, "probe.conflict")
     assert await _district_count(session) == before
+
+
+async def test_problem_keeping_changes_commits_what_was_flushed(probe_app, client, session) -> None:
+    before = await _district_count(session)
+    resp = await client.post("/api/v1/probe/districts", json={"code": "X5", "name": "keep-after-write"})
+    _assert_problem(resp, 401, "probe.refused")
+    assert await _district_count(session) == before + 1
 
 
 async def test_unhandled_error_is_500_without_trace_and_logged_with_request_id(
