@@ -9,6 +9,7 @@ from app.core.db import Base
 from app.identity import models as identity_models  # noqa: F401
 from app.notify import models as notify_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.sla import models as sla_models  # noqa: F401
 from app.wechat import models as wechat_models  # noqa: F401
 
 metadata = Base.metadata

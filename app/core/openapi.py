@@ -38,6 +38,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "access", "description": "角色与授权：按组织范围授予角色、工作人员邀请码"},
     {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
     {"name": "complaints", "description": "网上枫桥诉求：受理 → 派单 → 办理 → 办结 → 评价 闭环，图片与时间线"},
+    {"name": "sla", "description": "督办：办理时限策略、暂停计时、延期审批、自动催办与逐级督办、督办回复"},
 ]
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every
