@@ -55,7 +55,7 @@ TEMPLATES = {
 }
 
 
-def test_settings(database_url: str, data_dir: Any, wechat_base_url: str | None) -> Settings:
+def sla_settings(database_url: str, data_dir: Any, wechat_base_url: str | None) -> Settings:
     return Settings(
         env=Environment.test,
         database_url=database_url,
@@ -72,7 +72,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(tmp_path_factory: pytest.TempPathFactory, test_db_url: str, wechat_fake) -> Settings:  # type: ignore[no-untyped-def]
-    return test_settings(test_db_url, tmp_path_factory.mktemp("data"), wechat_fake.base_url)
+    return sla_settings(test_db_url, tmp_path_factory.mktemp("data"), wechat_fake.base_url)
 
 
 @pytest.fixture
