@@ -29,6 +29,7 @@ from app.identity.router import routers as identity_routers
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
+from app.sla.router import router as sla_router
 from app.trustfund.router import router as trustfund_router
 from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
 from app.wechat.fake import create_fake_wechat
@@ -44,6 +45,7 @@ def api_routers() -> list[APIRouter]:
         *identity_routers,
         complaints_router,
         trustfund_router,
+        sla_router,
         calendar_router,
         notify_router,
         outbox_router,

@@ -1,7 +1,11 @@
-"""The one hook every complaint change goes through: it appends the timeline event.
+"""The one hook every complaint change goes through, all in the caller's transaction:
 
-``notify`` names who should be told (resident, lead unit, dispatcher ...). For now the hook only writes
-the timeline; the notification module will turn ``notify`` into outbox rows in this same transaction.
+1. it appends the timeline event;
+2. the SLA module starts, stops or moves the stage clocks (``app.sla.service.on_complaint_event``);
+3. ``notify`` names who should be told (resident, lead unit, dispatcher ...): ``notifications.send`` writes
+   their inbox rows and WeChat subscribe messages (outbox rows);
+4. a complaint opened for another domain's record (an owner's 质询 of a trust-fund entry) reports its
+   answer back to that record.
 """
 
 from __future__ import annotations
@@ -16,6 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.complaints.models import Complaint, ComplaintEvent
 
 Recipient = Literal["resident", "lead_unit", "assist_units", "dispatcher", "supervisor"]
+
+# Titles of timeline events that are not workflow actions (the workflow's own are ACTION_TITLES).
+EVENT_TITLES: dict[str, str] = {
+    "reopen": "重办",
+    "merged_duplicate": "合并重复诉求",
+    "sla_pause": "暂停计时（等待居民）",
+    "sla_resume": "恢复计时",
+    "remind": "催办",
+    "supervise": "督办",
+    "supervision_reply": "督办回复",
+    "extension_requested": "申请延期",
+    "extension_approved": "延期已批准",
+    "extension_rejected": "延期未批准",
+    "urgency_changed": "调整紧急程度",
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,13 @@ async def emit(
     )
     session.add(event)
     await session.flush()
-    # notify: connected to the outbox by the notification module (受理, 不予受理, 派单, 办结, 重办 ...).
+    # Imported here: the SLA and notification modules use the complaints service, which imports this one.
+    from app.complaints import notifications
+    from app.sla import service as sla
+
+    await sla.on_complaint_event(session, complaint, action, from_state=from_state, to_state=to_state)
+    if notify:
+        await notifications.send(session, complaint, action, to_state, notify, actor.user_id)
     if complaint.source_type is not None and complaint.source_id is not None:
         await _tell_source(session, complaint, action, to_state)
     return event

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.complaints.workflow import Action, State
+from app.sla.schemas import SlaOut
 
 DESCRIPTION_MAX = 1000
 MAX_PHOTOS = 9
@@ -361,6 +362,7 @@ class ComplaintOut(BaseModel):
     rated_at: datetime | None
     closed_at: datetime | None
     due_at: datetime | None
+    sla: SlaOut | None = Field(default=None, description="办理时限：各阶段期限、已用/剩余时间与状态（督办模块）")
 
 
 class ComplaintSummary(BaseModel):

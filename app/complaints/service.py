@@ -9,7 +9,7 @@ import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import errors, repository
-from app.complaints.events import SYSTEM, EventActor, Recipient, emit
+from app.complaints.events import EVENT_TITLES, SYSTEM, EventActor, Recipient, emit
 from app.complaints.images import MAX_BYTES, InvalidImage, clean_image
 from app.complaints.models import (
     Complaint,
@@ -69,6 +69,7 @@ from app.complaints.workflow import (
     allowed_actions,
     transition,
 )
+from app.core import context
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
 from app.core.storage import Storage
@@ -121,7 +122,7 @@ _SEES_CONTACT = frozenset({Actor.owner, Actor.dispatcher, Actor.supervisor, Acto
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return context.now()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1009,6 +1010,8 @@ async def get_view(session: AsyncSession, principal: Principal, complaint_id: uu
 
 
 async def view(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
+    from app.sla import service as sla_service
+
     assignments, actors = await _actors(session, principal, c)
     staff_view = bool(STAFF_ACTORS & actors.keys())
     category = await repository.get_category(session, c.category_id)
@@ -1088,6 +1091,7 @@ async def view(session: AsyncSession, principal: Principal, c: Complaint) -> Com
         rated_at=c.rated_at,
         closed_at=c.closed_at,
         due_at=c.due_at,
+        sla=await sla_service.sla_view(session, c),
     )
 
 
@@ -1133,7 +1137,7 @@ async def timeline(session: AsyncSession, principal: Principal, complaint_id: uu
         try:
             title = ACTION_TITLES[Action(e.action)]
         except ValueError:
-            title = {"reopen": "重办", "merged_duplicate": "合并重复诉求"}.get(e.action, e.action)
+            title = EVENT_TITLES.get(e.action, e.action)
         items.append(
             TimelineEventOut(
                 id=e.id,
@@ -1356,3 +1360,117 @@ async def set_due_at(session: AsyncSession, complaint_id: uuid.UUID, due_at: dat
     if complaint is not None:
         complaint.due_at = due_at
         await session.flush()
+
+
+async def category_lineage(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID]:
+    """The category and its ancestors, nearest first (SLA policies fall back along it)."""
+    chain: list[uuid.UUID] = []
+    current: uuid.UUID | None = category_id
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        category = await repository.get_category(session, current)
+        current = category.parent_id if category else None
+    return chain
+
+
+UNIT_ROLES = _UNIT_ROLES
+
+
+def unit_scope(complaint: Complaint, unit_type: str, unit_id: uuid.UUID) -> uuid.UUID | None:
+    """The role scope whose holders (``UNIT_ROLES[unit_type]``) are members of the unit for this complaint."""
+    return _unit_scope(complaint, unit_type, unit_id)
+
+
+@dataclass
+class Authorized:
+    complaint: Complaint
+    actor: EventActor
+    actors: dict[Actor, str]
+    assignments: list[ComplaintAssignment]
+
+
+async def authorize(
+    session: AsyncSession,
+    principal: Principal,
+    complaint_id: uuid.UUID,
+    version: int | None,
+    *,
+    actors: Iterable[Actor],
+    states: Iterable[State],
+    title: str,
+) -> Authorized:
+    """For actions other domains add to a complaint (暂停计时, 延期, 督办): visibility (404) → version (409)
+    → state (409 ``complaint.invalid_transition``) → relation (403), like the workflow's own actions."""
+    complaint = await repository.get_readable(session, principal, complaint_id, for_update=True)
+    if complaint is None:
+        raise errors.not_found()
+    if version is not None and complaint.version != version:
+        raise errors.version_conflict(complaint.version)
+    assignments, held = await _actors(session, principal, complaint)
+    state = State(complaint.state)
+    if state not in set(states):
+        raise ProblemError(
+            409,
+            "complaint.invalid_transition",
+            "当前状态不允许此操作",
+            f"诉求处于“{STATE_TITLES[state]}”，不能“{title}”",
+            state=state.value,
+            allowed_actions=[a.value for a in allowed_actions(state, held)],
+        )
+    wanted = set(actors) & held.keys()
+    if not wanted:
+        raise ProblemError(403, "complaint.action_forbidden", "无权执行此操作", f"您的角色不能对该诉求执行“{title}”")
+    chosen = next(a for a in _ACTOR_PREFERENCE if a in wanted)
+    return Authorized(complaint, EventActor(principal.user_id, held[chosen]), held, assignments)
+
+
+async def record_event(
+    session: AsyncSession,
+    complaint: Complaint,
+    action: str,
+    *,
+    actor: EventActor,
+    public: bool,
+    payload: dict[str, Any] | None = None,
+    notify: Sequence[Recipient] = (),
+    bump_version: bool = False,
+) -> ComplaintEvent:
+    """Append an event of another domain (催办, 督办, 延期 ...) to the complaint's timeline."""
+    if bump_version:
+        complaint.version += 1
+        complaint.updated_at = _now()
+    return await emit(
+        session,
+        complaint,
+        action,
+        actor=actor,
+        public=public,
+        from_state=complaint.state,
+        to_state=complaint.state,
+        payload=payload,
+        notify=notify,
+    )
+
+
+async def follower_ids(session: AsyncSession, complaint_id: uuid.UUID) -> list[uuid.UUID]:
+    """The residents who hear about a complaint: its owner and the owners of merged duplicates."""
+    return list(await repository.follower_ids(session, complaint_id))
+
+
+async def get_category(session: AsyncSession, category_id: uuid.UUID) -> ComplaintCategory | None:
+    return await repository.get_category(session, category_id)
+
+
+async def get_readable_for_update(
+    session: AsyncSession, principal: Principal, complaint_id: uuid.UUID
+) -> Complaint | None:
+    """The complaint locked for update, or None when the caller may not see it."""
+    return await repository.get_readable(session, principal, complaint_id, for_update=True)
+
+
+async def get_readable(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> Complaint:
+    """The complaint if the caller may see it, else 404 ``complaint.not_found``."""
+    complaint = await repository.get_readable(session, principal, complaint_id)
+    if complaint is None:
+        raise errors.not_found()
+    return complaint

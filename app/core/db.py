@@ -76,8 +76,11 @@ class UnitOfWorkRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def unit_of_work(request: Request) -> Response:
+            from app.core.context import runtime
+
             try:
-                response = await handler(request)
+                with runtime(getattr(request.app.state, "clock", None), getattr(request.app.state, "settings", None)):
+                    response = await handler(request)
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
                 if session is not None:
                     if response.status_code < 400:

@@ -43,6 +43,7 @@ TAGS: list[dict[str, str]] = [
         "description": "信托制物业：小区共有资金账本（复式记账、哈希链防篡改）、收入与 10% 酬金、双签支出、"
         "开放式预算、批量导入、银行对账、业主查账与质询",
     },
+    {"name": "sla", "description": "督办：办理时限策略、暂停计时、延期审批、自动催办与逐级督办、督办回复"},
 ]
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every

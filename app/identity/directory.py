@@ -12,7 +12,7 @@ from app.identity.masking import mask_name, mask_phone
 from app.identity.models import RoleAssignment, User
 from app.identity.roles import Role
 
-__all__ = ["display_names", "first_holder", "holds_role_in", "mask_name", "mask_phone", "user_exists"]
+__all__ = ["display_names", "first_holder", "holders", "holds_role_in", "mask_name", "mask_phone", "user_exists"]
 
 
 async def first_holder(session: AsyncSession, role: Role, scope_id: uuid.UUID) -> uuid.UUID | None:
@@ -61,3 +61,19 @@ async def display_names(session: AsyncSession, user_ids: Iterable[uuid.UUID]) ->
         return {}
     rows = await session.execute(select(User.id, User.real_name, User.nickname).where(User.id.in_(ids)))
     return {r.id: (r.real_name or r.nickname or "") for r in rows}
+
+
+async def holders(session: AsyncSession, roles: Iterable[Role], scope_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every active holder of any of ``roles`` in ``scope_id`` (e.g. the heads of a department), oldest first."""
+    rows = await session.execute(
+        select(RoleAssignment.user_id)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.role.in_([r.value for r in roles]),
+            RoleAssignment.scope_id == scope_id,
+            RoleAssignment.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+        .order_by(RoleAssignment.created_at, RoleAssignment.id)
+    )
+    return list(dict.fromkeys(rows.scalars().all()))

@@ -167,6 +167,9 @@ async def seed_demo(url: str, *, only_if_empty: bool = False) -> bool:
             from app.complaints.seed import seed_categories
 
             await seed_categories(session, demo_id("street", STREET[0]))
+            from app.sla.seed import seed_policies
+
+            await seed_policies(session, demo_id("street", STREET[0]))
             await session.commit()
             return created
     finally:

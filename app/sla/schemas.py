@@ -1,0 +1,186 @@
+"""SLA API bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Urgency(StrEnum):
+    normal = "normal"  # 一般
+    urgent = "urgent"  # 紧急
+    emergency = "emergency"  # 特急（安全、生命、财产）
+
+
+class LimitUnit(StrEnum):
+    minutes = "minutes"  # 自然分钟
+    hours = "hours"  # 自然小时（夜间、节假日照常计时）
+    working_hours = "working_hours"  # 工作小时
+    working_days = "working_days"  # 工作日
+
+
+class Stage(StrEnum):
+    accept = "accept"  # 受理派单
+    sign = "sign"  # 签收（自派单起）
+    resolve = "resolve"  # 办结（自派单起）
+    followup = "followup"  # 回访（自办结起）
+
+
+class SlaState(StrEnum):
+    on_track = "on_track"  # 正常
+    warning = "warning"  # 预警：时限已用 75% 以上
+    overdue = "overdue"  # 超期
+
+
+class LimitIn(BaseModel):
+    amount: int = Field(ge=1, le=10_000, examples=[5])
+    unit: LimitUnit = Field(examples=[LimitUnit.working_days])
+
+
+class PolicyIn(BaseModel):
+    """One street's time limits for one category (null = the street's default) and urgency."""
+
+    street_id: uuid.UUID | None = Field(default=None, description="街道；只管理一个街道时可省略")
+    category_id: uuid.UUID | None = Field(default=None, description="诉求分类；null 表示该街道的默认时限")
+    urgency: Urgency = Field(examples=[Urgency.normal])
+    accept: LimitIn = Field(description="受理派单时限（自提交或退单起）")
+    sign: LimitIn = Field(description="签收时限（自派单起）")
+    resolve: LimitIn = Field(description="办结时限（自派单起，不是自签收起）")
+    followup: LimitIn = Field(description="回访时限（自办结起）")
+    return_: LimitIn = Field(alias="return", description="退单时限（自派单起）")
+
+    model_config = {
+        "populate_by_name": True,
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "category_id": None,
+                    "urgency": "normal",
+                    "accept": {"amount": 2, "unit": "working_hours"},
+                    "sign": {"amount": 1, "unit": "working_days"},
+                    "resolve": {"amount": 5, "unit": "working_days"},
+                    "followup": {"amount": 1, "unit": "working_days"},
+                    "return": {"amount": 2, "unit": "working_days"},
+                }
+            ]
+        },
+    }
+
+
+class PolicyOut(BaseModel):
+    id: uuid.UUID
+    street_id: uuid.UUID
+    category_id: uuid.UUID | None
+    urgency: Urgency
+    accept: LimitIn
+    sign: LimitIn
+    resolve: LimitIn
+    followup: LimitIn
+    return_: LimitIn = Field(serialization_alias="return")
+    updated_at: datetime
+
+
+class StageOut(BaseModel):
+    stage: Stage
+    title: str = Field(examples=["办结"])
+    started_at: datetime
+    due_at: datetime
+    ended_at: datetime | None
+    outcome: str | None = Field(description="met 按期 / missed 超期 / cancelled 取消（改派、撤回等）")
+    wall_clock: bool = Field(description="true：按自然时间计时；false：按工作时间计时")
+    budget_minutes: int = Field(description="本阶段时限（分钟，含已批准的延期）")
+    elapsed_minutes: int = Field(description="已用时间（分钟；暂停期间不计）")
+    remaining_minutes: int = Field(description="剩余时间（分钟；负数表示已超期）")
+    state: SlaState
+
+
+class ExtensionOut(BaseModel):
+    id: uuid.UUID
+    complaint_id: uuid.UUID
+    working_days: int
+    reason: str
+    state: str = Field(description="pending 待审批 / approved 已批准 / rejected 未批准")
+    requested_by: uuid.UUID
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_note: str | None
+    old_due_at: datetime | None
+    new_due_at: datetime | None
+    created_at: datetime
+
+
+class SlaOut(BaseModel):
+    """The complaint's clocks: the stage now running decides ``state``."""
+
+    urgency: Urgency
+    state: SlaState | None = Field(description="当前阶段的时限状态；没有计时中的阶段时为 null")
+    current_stage: Stage | None
+    due_at: datetime | None = Field(description="当前阶段的期限")
+    elapsed_minutes: int | None
+    remaining_minutes: int | None
+    paused: bool = Field(description="是否因等待居民而暂停计时")
+    pause_reason: str | None
+    extension_days: int = Field(description="已批准的延期工作日")
+    pending_extension: ExtensionOut | None
+    stages: list[StageOut]
+
+
+class PauseIn(BaseModel):
+    version: int = Field(description="诉求当前版本号（乐观锁）", examples=[3])
+    reason: str = Field(min_length=1, max_length=200, examples=["等待居民提供漏水位置照片"])
+
+
+class ResumeIn(BaseModel):
+    version: int = Field(description="诉求当前版本号（乐观锁）", examples=[4])
+
+
+class UrgencyIn(BaseModel):
+    version: int = Field(description="诉求当前版本号（乐观锁）", examples=[2])
+    urgency: Urgency = Field(examples=[Urgency.emergency])
+
+
+class ExtensionIn(BaseModel):
+    working_days: int = Field(ge=1, description="延期工作日数；累计不超过 10 个工作日", examples=[3])
+    reason: str = Field(min_length=1, max_length=500, examples=["需协调供水公司更换主管道，材料到货需 3 个工作日"])
+
+
+class DecisionIn(BaseModel):
+    approve: bool = Field(examples=[True])
+    note: str | None = Field(default=None, max_length=500, examples=["同意延期，请按新期限办结"])
+
+
+class SupervisionIn(BaseModel):
+    instructions: str = Field(min_length=1, max_length=1000, examples=["请于明日前完成井盖更换并回复处理结果"])
+    level: int = Field(default=1, ge=1, le=2, description="督办级别：1 单位负责人，2 街道领导")
+    reply_due_at: datetime | None = Field(default=None, description="回复期限；省略时为 2 个工作日后")
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000, examples=["已更换井盖，现场照片已上传"])
+
+
+class SupervisionOut(BaseModel):
+    id: uuid.UUID
+    complaint_id: uuid.UUID
+    kind: str = Field(description="remind 催办 / supervise 督办")
+    level: int = Field(description="0 催办；1 一级督办（单位负责人）；2 二级督办（街道领导）")
+    source: str = Field(description="auto 系统自动 / manual 督办员发起")
+    stage: Stage | None
+    unit_type: str
+    unit_id: uuid.UUID
+    due_at: datetime | None = Field(description="被催办/督办的期限")
+    instructions: str | None
+    reply_due_at: datetime | None
+    state: str = Field(description="open 待回复 / replied 已回复")
+    reply_text: str | None
+    replied_by: uuid.UUID | None
+    replied_at: datetime | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class ScanOut(BaseModel):
+    created: int = Field(description="本次新建的催办/督办记录数")

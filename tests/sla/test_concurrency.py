@@ -1,0 +1,107 @@
+"""Two 督办 scans at once, on committed transactions: each 催办/督办 exists once and is notified once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.complaints import service as complaints
+from app.complaints.schemas import ComplaintSubmit, DispatchIn, LocationIn, UnitIn, UnitType
+from app.core.clock import FrozenClock
+from app.core.context import runtime
+from app.core.db import make_sessionmaker
+from app.identity.principal import Grant, Principal
+from app.identity.roles import Role, ScopeType
+from app.notify.models import Notification
+from app.sla import service
+from app.sla.models import Supervision
+from tests.complaints.conftest import STREET_LIGHT, URBAN, XIHE
+from tests.conftest import STREET_ID
+from tests.sla.conftest import T0, make_user, sla_settings
+
+
+def _p(user_id, role: Role, scope, scope_type: ScopeType) -> Principal:  # type: ignore[no-untyped-def]
+    return Principal(user_id=user_id, grants=(Grant(role, scope_type, scope, STREET_ID),))
+
+
+async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp_path) -> None:
+    settings = sla_settings(fresh_db, tmp_path, None)
+    engines = [create_async_engine(fresh_db, pool_size=2) for _ in range(2)]
+    makers = [make_sessionmaker(e) for e in engines]
+    clock = FrozenClock(T0)
+    try:
+        async with makers[0]() as s:
+            resident = await make_user(s, settings, name="居民")
+            dispatcher = await make_user(s, settings, (Role.street_dispatcher, STREET_ID), name="派单员")
+            handler = await make_user(s, settings, (Role.department_handler, URBAN), name="经办人")
+            head = await make_user(s, settings, (Role.department_head, URBAN), name="科长")
+        ids = []
+        with runtime(clock, settings):
+            async with makers[0]() as s:
+                for _ in range(3):
+                    c = await complaints.submit(
+                        s,
+                        _p(resident.user.id, Role.resident, None, ScopeType.none),
+                        ComplaintSubmit(
+                            category_id=STREET_LIGHT, description="路灯不亮", location=LocationIn(compound_id=XIHE)
+                        ),
+                    )
+                    d = _p(dispatcher.user.id, Role.street_dispatcher, STREET_ID, ScopeType.street)
+                    await complaints.accept(s, d, c.id, 1)
+                    lead = UnitIn(unit_type=UnitType.department, unit_id=URBAN, person_id=handler.user.id)
+                    await complaints.dispatch(s, d, c.id, DispatchIn(version=2, lead=lead))
+                    ids.append(c.id)
+                await s.commit()
+
+        # Past the resolve deadline (Monday 12 Oct 15:00): 催办 and level-1 督办 are both due, for 3 complaints.
+        late = FrozenClock(datetime.fromisoformat("2026-10-12T16:00:00+08:00"))
+
+        async def scan(maker) -> int:  # type: ignore[no-untyped-def]
+            with runtime(late, settings):
+                async with maker() as s:
+                    created = await service.scan(s, late.now())
+                    await s.commit()
+                    return created
+
+        results = await asyncio.gather(scan(makers[0]), scan(makers[1]))
+        # Per complaint: the resolve stage's 催办 and level 1; the sign stage (1 working day, due 30 Sep) its
+        # 催办, level 1 and, two working days later (9 Oct), level 2.
+        assert sum(results) == 3 * 5
+        assert await asyncio.gather(scan(makers[0]), scan(makers[1])) == [0, 0]
+
+        async with makers[0]() as s:
+            per_key = (
+                await s.execute(
+                    select(Supervision.complaint_id, Supervision.stage, Supervision.level, func.count()).group_by(
+                        Supervision.complaint_id, Supervision.stage, Supervision.level
+                    )
+                )
+            ).all()
+            assert len(per_key) == 15 and all(row[3] == 1 for row in per_key)
+            assert {row[0] for row in per_key} == set(ids)
+            # The handler: one 催办 and one level-1 督办 per stage; the head: level 1 and 2 of sign, level 1 of resolve.
+            told = dict(
+                (
+                    await s.execute(
+                        select(Notification.event, func.count())
+                        .where(Notification.user_id == handler.user.id)
+                        .where(Notification.event.in_(["task_reminded", "task_supervised"]))
+                        .group_by(Notification.event)
+                    )
+                ).all()
+            )
+            assert told == {"task_reminded": 6, "task_supervised": 6}
+            heads = (
+                await s.execute(
+                    select(func.count()).where(
+                        Notification.user_id == head.user.id, Notification.event == "task_supervised"
+                    )
+                )
+            ).scalar_one()
+            assert heads == 9
+    finally:
+        for e in engines:
+            await e.dispose()
