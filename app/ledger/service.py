@@ -26,6 +26,9 @@ from app.ledger.models import GENESIS_HASH, Ledger, LedgerAccount, LedgerEntry, 
 
 MAX_AMOUNT_FEN = 10**15  # a quadrillion fen: far beyond any compound, far below BIGINT
 
+# ledger_entries.description is String(256); callers validate against this before posting.
+DESCRIPTION_MAX = 256
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -403,6 +406,8 @@ async def post_entry(
     _validate_legs(legs)
     if not reference or len(reference) > 128:
         raise errors.invalid_posting("业务编号必须为 1–128 个字符")
+    if len(description) > DESCRIPTION_MAX:
+        raise errors.invalid_posting(f"摘要最长 {DESCRIPTION_MAX} 个字符")
     meta = dict(metadata or {})
     rhash = request_hash(legs, description, meta, pending, reverses_entry_id)
     ledger = await lock_ledger(session, ledger_id)

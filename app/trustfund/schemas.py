@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from app.ledger.service import DESCRIPTION_MAX
+
 MAX_FEN = 10**12  # 100 亿元: well above any compound, far below BIGINT
 
 Fen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN, description="金额，单位：分（正整数；小数或字符串会被拒绝）")]
@@ -168,7 +170,7 @@ class IncomeCreate(BaseModel):
     period_end: date | None = Field(default=None, description="所属期间结束")
     payer_household_id: uuid.UUID | None = Field(default=None, description="付款户（可选）")
     reference: str = Field(min_length=1, max_length=128, description="收费系统或银行流水号；同一编号重复提交返回首笔")
-    description: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
 
 
 class ExpenseCreate(BaseModel):
@@ -190,7 +192,7 @@ class ExpenseCreate(BaseModel):
     amount_fen: Fen
     budget_line_id: uuid.UUID | None = Field(default=None, description="预算科目；不填视为预算外支出")
     payee: str = Field(min_length=1, max_length=128, description="收款方")
-    description: str = Field(min_length=1, max_length=500, description="用途说明")
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX, description="用途说明")
     reference: str | None = Field(default=None, min_length=1, max_length=128, description="业务编号（可选，用于幂等）")
 
 

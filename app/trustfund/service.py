@@ -674,8 +674,8 @@ async def validate_import(session: AsyncSession, fund: TrustFund, content: str) 
             if payer is None:
                 problems.append(f"付款户不属于本小区：{payer_label}")
         description = raw.get("description", "").strip()
-        if len(description) > 500:
-            problems.append("说明最长 500 个字符")
+        if len(description) > ledger.DESCRIPTION_MAX:
+            problems.append(f"说明最长 {ledger.DESCRIPTION_MAX} 个字符")
         if problems or reference is None or kind is None:
             row.status, row.errors = "error", problems
             continue

@@ -694,3 +694,18 @@ async def test_unknown_property_company_is_422(client, session, cast) -> None:
     resp = await client.post("/api/v1/trustfunds", json=body, headers=cast.admin.headers)
     problem(resp, 422, "trustfund.no_property_company")
     assert (await session.execute(select(func.count()).select_from(TrustFund))).scalar_one() == 0
+
+
+async def test_description_over_the_ledger_limit_is_422_and_writes_nothing(client, session, cast, fund) -> None:
+    from app.ledger.models import LedgerEntry
+
+    before = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one()
+    resp = await client.post(
+        f"{BASE}/incomes",
+        json={"kind": "property_fee", "amount_fen": 10_000, "reference": "LONG-1", "description": "物" * 257},
+        headers=cast.manager.headers,
+    )
+    problem(resp, 422, "request.validation")
+    assert (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar_one() == before
+    # The longest allowed description posts (it used to overflow the ledger column and answer 500).
+    await income(client, cast, ref="LONG-2", description="物" * 256)
