@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -160,7 +161,25 @@ def internal_error_body(request_id: str, path: str) -> dict[str, Any]:
     }
 
 
+# Input PostgreSQL cannot store: NUL characters (22021) or text it cannot convert (22P05).
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+        return problem_response(
+            request,
+            422,
+            "request.invalid_character",
+            "请求包含无法保存的字符",
+            "请删除文本中的控制字符（如 \\u0000）后重试",
+        )
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DBAPIError, _database_error_handler)
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)

@@ -95,6 +95,27 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         raise invalid_cursor() from exc
 
 
+def _check_types(columns: Sequence[KeyColumn], values: Sequence[Any]) -> None:
+    """A forged cursor may carry well-formed values of the wrong type: refuse them before SQL sees them."""
+    for col, value in zip(columns, values, strict=True):
+        try:
+            expected = col.type.python_type
+        except (NotImplementedError, AttributeError):
+            continue
+        if value is None:
+            continue
+        if expected is datetime:
+            ok = isinstance(value, datetime) and value.tzinfo is not None
+        elif expected is date:
+            ok = isinstance(value, date) and not isinstance(value, datetime)
+        elif expected is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, expected)
+        if not ok:
+            raise invalid_cursor()
+
+
 def _after(columns: Sequence[KeyColumn], values: Sequence[Any], descending: bool) -> ColumnElement[bool]:
     """Row-wise "comes after" for a mixed-type key, written out so every column may use its index."""
     clauses: list[ColumnElement[bool]] = []
@@ -118,6 +139,7 @@ async def keyset_page(
     """Run ``stmt`` ordered by ``key_columns`` (unique together) and return one page and the next cursor."""
     if params.cursor is not None:
         values = decode_cursor(params.cursor, len(key_columns))
+        _check_types(key_columns, values)
         stmt = stmt.where(_after(key_columns, values, descending))
     order = [c.desc() for c in key_columns] if descending else list(key_columns)
     stmt = stmt.order_by(*order).limit(params.limit + 1)

@@ -136,6 +136,13 @@ async def test_streamed_body_over_limit_is_413(probe_app, client, session) -> No
     assert await _district_count(session) == before
 
 
+async def test_nul_character_is_422_and_writes_nothing(probe_app, client, session) -> None:
+    before = await _district_count(session)
+    resp = await client.post("/api/v1/probe/districts", json={"code": "X6", "name": "井盖\u0000下沉"})
+    _assert_problem(resp, 422, "request.invalid_character")
+    assert await _district_count(session) == before
+
+
 async def test_unknown_route_is_404_problem(client) -> None:
     resp = await client.get("/api/v1/no-such-thing")
     _assert_problem(resp, 404, "request.not_found")

@@ -65,6 +65,22 @@ async def test_invalid_cursor_is_422(client) -> None:
         assert resp.json()["code"] == "pagination.invalid_cursor"
 
 
+async def test_forged_cursor_with_wrong_types_is_422(client, make_actor) -> None:
+    from app.core.pagination import encode_cursor
+
+    forged = encode_cursor([1, "not-a-uuid"])  # well-formed, but (int, str) for a (name, id) key
+    resp = await client.get(f"/api/v1/streets/{STREET_ID}/communities", params={"cursor": forged})
+    assert resp.status_code == 422 and resp.json()["code"] == "pagination.invalid_cursor"
+    # A text where a timestamp belongs, on a (created_at, id) key.
+    resident = await make_actor()
+    resp = await client.get(
+        "/api/v1/me/notifications",
+        params={"cursor": "W1sidiIsICJ4Il0sIFsidiIsICJ5Il1d"},
+        headers=resident.headers,
+    )
+    assert resp.status_code == 422 and resp.json()["code"] == "pagination.invalid_cursor"
+
+
 async def test_limit_bounds(client) -> None:
     for bad in [0, 101, -1]:
         resp = await client.get(f"/api/v1/streets/{STREET_ID}/communities", params={"limit": bad})
