@@ -167,6 +167,11 @@ async def idempotent(
     if key is None:
         return JSONResponse((await run()).model_dump(mode="json"), status_code=status_code)
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    # The claim uses a connection of its own. Hand the request's connection back first (so far it has
+    # only read the principal): a retry storm must not hold one connection per request while waiting
+    # for a second from the same pool.
+    if session.in_transaction():
+        await session.commit()
     claim = await _claim(factory, user_id, _route_name(request), key, request_hash(payload))
     if isinstance(claim, JSONResponse):
         return claim

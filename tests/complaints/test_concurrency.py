@@ -197,3 +197,32 @@ async def test_the_same_idempotency_key_at_once_creates_one_complaint(fresh_db, 
     async with make_sessionmaker(engines[0])() as s:
         count = (await s.execute(select(Complaint.id).where(Complaint.resident_user_id == resident))).all()
         assert len(count) == 1
+
+
+async def test_an_idempotent_create_needs_only_one_pooled_connection_at_a_time(fresh_db, tmp_path) -> None:
+    """The key is claimed on a connection of its own; the request's must be back in the pool by then,
+    or a burst of retries would each hold one connection while waiting for a second (review finding)."""
+    import httpx
+
+    from app.core.security import issue_access_token
+    from app.core.settings import Environment, Settings
+    from app.main import create_app
+    from tests.complaints.conftest import submission
+
+    setup = create_async_engine(fresh_db)
+    (resident,) = await _users(setup, 1)
+    await setup.dispose()
+    tiny = create_async_engine(fresh_db, pool_size=1, max_overflow=0, pool_timeout=3)
+    settings = Settings(env=Environment.test, database_url=fresh_db, data_dir=tmp_path)
+    app = create_app(settings, sessionmaker=make_sessionmaker(tiny))
+    headers = {"Authorization": f"Bearer {issue_access_token(settings, resident, 1)}", "Idempotency-Key": "k-1"}
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test"
+        ) as client:
+            first = await client.post("/api/v1/complaints", json=submission(), headers=headers)
+            replay = await client.post("/api/v1/complaints", json=submission(), headers=headers)
+    finally:
+        await tiny.dispose()
+    assert first.status_code == 201, first.text
+    assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
