@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
+from app.core.errors import ProblemError
 from app.identity import errors, repository
 from app.identity.auth import hash_token
 from app.identity.models import Invite, RoleAssignment
@@ -98,7 +99,19 @@ async def revoke(session: AsyncSession, principal: Principal, assignment_id: uui
     if assignment is None or assignment.revoked_at is not None:
         raise errors.assignment_not_found()
     role = Role(assignment.role)
-    where = await check_grant(session, principal, role, assignment.scope_id)
+    # Judge by where the assignment applies, as stored; a caller who may not manage it must not learn
+    # that it exists either (404, not 403).
+    if ROLE_SCOPE[role] in _UNCHECKED_SCOPES:
+        if assignment.street_id is None:
+            raise errors.assignment_not_found()
+        where = Location(assignment.street_id, None)
+    else:
+        try:
+            where = await _locate(session, principal, role, assignment.scope_id)
+        except ProblemError as exc:
+            raise errors.assignment_not_found() from exc
+    if not _may_grant(principal, role, where):
+        raise errors.assignment_not_found()
     assignment.revoked_at = datetime.now(UTC)
     assignment.revoked_by = principal.user_id
     await session.flush()

@@ -110,7 +110,8 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Refr
         user = await repository.get_user(session, row.user_id)
         if user is None or not user.is_active:
             await repository.revoke_family(session, row.family_id)
-            raise errors.account_disabled()
+            # Keep the revocation: re-enabling the account must not revive tokens issued before.
+            raise errors.account_disabled().keeping_changes()
         return RefreshResult(RefreshOutcome.ok, await issue_tokens(session, settings, user, row.family_id))
     known = await repository.find_refresh_token(session, token_hash)
     if known is None:

@@ -101,7 +101,7 @@ async def test_revoke_is_scoped_and_audited(client, session, make_actor) -> None
     assignment_id = (await _grant(client, admin, target.user.id, "grid_worker", XIHE_GRID)).json()["id"]
     secretary = await make_actor((Role.community_secretary, XINGDONG))
     resp = await client.delete(f"/api/v1/role-assignments/{assignment_id}", headers=secretary.headers)
-    assert_problem(resp, 403, "role.scope_forbidden")
+    assert_problem(resp, 404, "role.assignment_not_found")  # outside their scope: not even its existence
     resp = await client.delete(f"/api/v1/role-assignments/{assignment_id}", headers=admin.headers)
     assert resp.status_code == 204
     assert await count(session, AuditLog, AuditLog.action == "role.revoke", AuditLog.target_id == target.user.id) == 1
@@ -109,6 +109,47 @@ async def test_revoke_is_scoped_and_audited(client, session, make_actor) -> None
     assert "grid_worker" not in {r["role"] for r in me["roles"]}
     resp = await client.delete(f"/api/v1/role-assignments/{assignment_id}", headers=admin.headers)
     assert_problem(resp, 404, "role.assignment_not_found")
+
+
+async def test_a_street_admin_cannot_revoke_a_team_role_of_another_street(client, session, make_actor) -> None:
+    import uuid
+
+    from app.org.models import Street
+
+    other = Street(id=uuid.uuid4(), district_id=demo_id("district", "370811"), code="370811099", name="别的街道")
+    session.add(other)
+    target = await make_actor()
+    foreign = RoleAssignment(
+        user_id=target.user.id,
+        role="volunteer_leader",
+        scope_type="team",
+        scope_id=uuid.uuid4(),
+        street_id=other.id,
+    )
+    session.add(foreign)
+    await session.commit()
+    admin = await make_actor((Role.street_admin, STREET_ID))
+    resp = await client.delete(f"/api/v1/role-assignments/{foreign.id}", headers=admin.headers)
+    assert_problem(resp, 404, "role.assignment_not_found")
+    await session.refresh(foreign)
+    assert foreign.revoked_at is None
+
+
+async def test_refresh_for_a_disabled_user_keeps_the_family_revoked(client, session, make_actor) -> None:
+    from app.identity.models import User
+
+    target = await make_actor()
+    pair = (await client.post("/api/v1/auth/wechat/login", json={"code": "dev:disabled-later"})).json()
+    del target
+    user = await session.get(User, pair["user"]["id"])
+    user.is_active = False
+    await session.commit()
+    resp = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert resp.status_code in (401, 403)
+    user.is_active = True
+    await session.commit()
+    again = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 401, again.text
 
 
 # -- invites -------------------------------------------------------------------------------------
