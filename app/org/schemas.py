@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Out(BaseModel):
@@ -64,7 +65,20 @@ class CommunityIn(BaseModel):
     name: str = Field(min_length=1, max_length=64, examples=["金城社区"])
 
 
-class CommunityPatch(BaseModel):
+class _Patch(BaseModel):
+    """A partial update: absent fields stay as they are. ``null`` is refused for a column that can't hold it."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    @model_validator(mode="after")
+    def _refuse_null(self) -> Self:
+        cleared = sorted(f for f in self.not_null if f in self.model_fields_set and getattr(self, f) is None)
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} 不能为 null")
+        return self
+
+
+class CommunityPatch(_Patch):
     name: str | None = Field(default=None, min_length=1, max_length=64, examples=["金城社区"])
 
 
@@ -72,7 +86,7 @@ class GridIn(BaseModel):
     name: str = Field(min_length=1, max_length=64, examples=["第4网格"])
 
 
-class GridPatch(BaseModel):
+class GridPatch(_Patch):
     name: str | None = Field(default=None, min_length=1, max_length=64, examples=["第4网格"])
 
 
@@ -83,7 +97,7 @@ class CompoundIn(BaseModel):
     property_company_id: uuid.UUID | None = Field(default=None, description="物业公司（须在同一街道）")
 
 
-class CompoundPatch(BaseModel):
+class CompoundPatch(_Patch):
     name: str | None = Field(default=None, min_length=1, max_length=64, examples=["金华小区"])
     address: str | None = Field(default=None, max_length=256)
     grid_id: uuid.UUID | None = None
@@ -96,7 +110,8 @@ class BuildingIn(BaseModel):
     floors: int = Field(default=6, ge=1, le=200, examples=[6])
 
 
-class BuildingPatch(BaseModel):
+class BuildingPatch(_Patch):
+    not_null: ClassVar[frozenset[str]] = frozenset({"name", "units", "floors"})
     name: str | None = Field(default=None, min_length=1, max_length=32, examples=["7栋"])
     units: int | None = Field(default=None, ge=1, le=50)
     floors: int | None = Field(default=None, ge=1, le=200)
@@ -107,7 +122,7 @@ class DepartmentIn(BaseModel):
     name: str = Field(min_length=1, max_length=64, examples=["消防工作站"])
 
 
-class DepartmentPatch(BaseModel):
+class DepartmentPatch(_Patch):
     name: str | None = Field(default=None, min_length=1, max_length=64, examples=["消防工作站"])
 
 
@@ -116,6 +131,6 @@ class PropertyCompanyIn(BaseModel):
     contact_phone: str | None = Field(default=None, max_length=32, examples=["0537-2345678"])
 
 
-class PropertyCompanyPatch(BaseModel):
+class PropertyCompanyPatch(_Patch):
     name: str | None = Field(default=None, min_length=1, max_length=128)
     contact_phone: str | None = Field(default=None, max_length=32)

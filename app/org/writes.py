@@ -66,6 +66,8 @@ async def _save(
     try:
         await session.flush()
     except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "23505":  # only a unique violation is a duplicate
+            raise
         raise _duplicate(kind) from exc
     street_id = row.id if kind == "street" else row.street_id
     await audit.record(session, principal.user_id, f"org.{kind}.{action}", kind, row.id, changes, street_id=street_id)

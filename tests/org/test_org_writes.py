@@ -108,3 +108,19 @@ async def test_write_errors(client, session, make_actor) -> None:
         f"/api/v1/streets/{STREET_ID}/departments", json={"code": "Bad Code", "name": "x"}, headers=admin.headers
     )
     assert_problem(resp, 422, "request.validation")
+
+
+async def test_explicit_null_for_a_required_field_is_422_and_changes_nothing(client, session, make_actor) -> None:
+    admin = await make_actor((Role.street_admin, STREET_ID))
+    for url, body in [
+        (f"/api/v1/communities/{XINGDONG}", {"name": None}),
+        (f"/api/v1/compounds/{JINHUA}", {"name": None, "address": "改了"}),
+    ]:
+        resp = await client.patch(url, json=body, headers=admin.headers)
+        assert_problem(resp, 422, "request.validation")
+    assert (await session.get(Community, XINGDONG)).name == "兴东社区"
+    compound = await session.get(Compound, JINHUA)
+    assert compound.name == "金华小区" and compound.address != "改了"
+    # Clearing an optional field is still allowed.
+    resp = await client.patch(f"/api/v1/compounds/{JINHUA}", json={"address": None}, headers=admin.headers)
+    assert resp.status_code == 200, resp.text
