@@ -114,11 +114,13 @@ async def get_readable(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def get_for_update(session: AsyncSession, complaint_id: uuid.UUID) -> Complaint | None:
+async def get_for_update(
+    session: AsyncSession, complaint_id: uuid.UUID, *, skip_locked: bool = False
+) -> Complaint | None:
     stmt = (
         select(Complaint)
         .where(Complaint.id == complaint_id)
-        .with_for_update()
+        .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
     return (await session.execute(stmt)).scalar_one_or_none()

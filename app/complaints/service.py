@@ -1354,6 +1354,18 @@ async def get_complaint(session: AsyncSession, complaint_id: uuid.UUID) -> Compl
     return await session.get(Complaint, complaint_id)
 
 
+async def lock_complaint(
+    session: AsyncSession, complaint_id: uuid.UUID, *, skip_locked: bool = False
+) -> Complaint | None:
+    """SELECT … FOR UPDATE, no visibility check: for trusted internal callers (the SLA scan).
+
+    The same row lock every workflow action takes first, so a caller that locks the complaint before its
+    own rows (the SLA clocks) keeps the one global lock order. ``skip_locked``: None when another
+    transaction holds it (or it does not exist).
+    """
+    return await repository.get_for_update(session, complaint_id, skip_locked=skip_locked)
+
+
 async def set_due_at(session: AsyncSession, complaint_id: uuid.UUID, due_at: datetime | None) -> None:
     """For the SLA module: the deadline the ``overdue`` list filter compares against."""
     complaint = await session.get(Complaint, complaint_id)

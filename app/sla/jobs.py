@@ -1,7 +1,8 @@
 """Worker plugin: the 督办 scan and the complaints' auto-archive as periodic jobs (in DEFAULT_PLUGINS).
 
-Each job runs once per tick across all workers (the worker's tick claim); within a run, every 催办/督办
-record is created exactly once even if two runs overlap (unique constraint, ON CONFLICT DO NOTHING).
+Each job runs once per tick across all workers (the worker's tick claim); the scan takes one short
+transaction per due clock, and every 催办/督办 record is created exactly once even if two runs overlap
+(row claims with SKIP LOCKED, unique constraint, ON CONFLICT DO NOTHING).
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ AUTO_CLOSE_INTERVAL = timedelta(hours=1)
 async def sla_scan(ctx: WorkerContext) -> None:
     with runtime(ctx.clock, ctx.settings):
         async with ctx.sessionmaker() as session:
-            created = await service.scan(session, ctx.clock.now())
-            await session.commit()
+            created = await service.scan(session, ctx.clock.now())  # commits each clock on its own
     if created:
         log.info("sla scan", extra={"created": created})
 

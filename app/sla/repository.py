@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,10 +87,20 @@ async def latest_clocks(session: AsyncSession, complaint_id: uuid.UUID) -> dict[
     return latest
 
 
+@dataclass(frozen=True)
+class DueClock:
+    id: uuid.UUID
+    complaint_id: uuid.UUID
+    next_check_at: datetime
+
+
 async def clocks_to_check(
     session: AsyncSession, now: datetime, after: tuple[datetime, uuid.UUID] | None, limit: int
-) -> list[SlaClock]:
-    stmt = select(SlaClock).where(SlaClock.next_check_at.is_not(None), SlaClock.next_check_at <= now)
+) -> list[DueClock]:
+    """The next page of clocks whose next step is due; read without locks (the scan claims each one)."""
+    stmt = select(SlaClock.id, SlaClock.complaint_id, SlaClock.next_check_at).where(
+        SlaClock.next_check_at.is_not(None), SlaClock.next_check_at <= now
+    )
     if after is not None:
         stmt = stmt.where(
             or_(
@@ -99,21 +109,19 @@ async def clocks_to_check(
             )
         )
     stmt = stmt.order_by(SlaClock.next_check_at, SlaClock.id).limit(limit)
-    return list((await session.execute(stmt)).scalars().all())
+    rows = (await session.execute(stmt)).all()
+    return [DueClock(r.id, r.complaint_id, r.next_check_at) for r in rows]
 
 
-async def move_next_check(
-    session: AsyncSession, clock_id: uuid.UUID, old: datetime | None, new: datetime | None
-) -> bool:
-    """Conditional: a concurrent scan (or a user action) that moved it first wins."""
-    result = await session.execute(
-        update(SlaClock)
-        .where(SlaClock.id == clock_id, SlaClock.next_check_at == old)
-        .values(next_check_at=new)
-        .returning(SlaClock.id)
-        .execution_options(synchronize_session=False)
+async def claim_clock(session: AsyncSession, clock_id: uuid.UUID) -> SlaClock | None:
+    """SELECT … FOR UPDATE SKIP LOCKED, fresh from the database: None when another transaction holds it."""
+    stmt = (
+        select(SlaClock)
+        .where(SlaClock.id == clock_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
-    return result.first() is not None
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 # ---- supervisions ----

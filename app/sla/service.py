@@ -7,6 +7,7 @@ raises 催办 at 75 % of a stage's time, 督办 level 1 at the deadline and leve
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -62,6 +63,8 @@ HEAD_ROLES: dict[str, tuple[Role, ...]] = {
     "street": (Role.street_supervisor,),
 }
 DETAIL_PAGE = "pages/complaint/detail?id={id}"
+
+log = logging.getLogger("app.sla")
 
 
 async def calendar_for(session: AsyncSession, street_id: uuid.UUID) -> BusinessCalendar:
@@ -741,37 +744,65 @@ def _local(instant: datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M}"
 
 
+async def _scan_clock(session: AsyncSession, due: repository.DueClock, now: datetime) -> int:
+    """One clock, in the caller's (short) transaction: claim it, re-check it, raise what is due, move it on.
+
+    Locks in the workflow's order, complaint first and then the clock, both SKIP LOCKED: a complaint a
+    workflow action (or another scan) holds right now is left for the next tick rather than waited for.
+    """
+    complaint = await complaints.lock_complaint(session, due.complaint_id, skip_locked=True)
+    if complaint is None:
+        return 0
+    clock = await repository.claim_clock(session, due.id)
+    # Re-checked under the locks: a stage ended, paused or moved on since the page was read is left alone.
+    if clock is None or clock.next_check_at is None or clock.next_check_at > now:
+        return 0
+    if complaint.paused_at is not None or clock.ended_at is not None:
+        clock.next_check_at = None
+        await session.flush()
+        return 0
+    created = 0
+    steps = (
+        ("remind", 0, clock.warn_at),
+        ("supervise", 1, clock.due_at),
+        ("supervise", 2, clock.escalate_at),
+    )
+    for kind, level, at in steps:
+        if at <= now and await _raise_step(session, complaint, clock, kind, level, now):
+            created += 1
+    clock.next_check_at = min((at for _, _, at in steps if at > now), default=None)
+    await session.flush()
+    return created
+
+
 async def scan(session: AsyncSession, now: datetime | None = None, *, batch: int = 200) -> int:
     """One pass of the 督办 job: every clock whose next step is due gets its 催办/督办, exactly once.
 
-    Safe to run twice or on several workers at once: each record is INSERT … ON CONFLICT DO NOTHING on
-    ``(clock_id, kind, level)``, and only the run that inserted it notifies and writes the timeline.
-    Flushes; the caller commits.
+    Each clock is claimed, raised and moved on in its own short transaction, committed here (so the
+    session must have nothing pending): a workflow action waits at most for one clock, never for the
+    whole backlog. A clock whose processing fails is rolled back, logged and retried on the next tick;
+    the others go on. Safe on several workers at once: the claim skips locked rows, and each record is
+    INSERT … ON CONFLICT DO NOTHING on ``(clock_id, kind, level)``.
     """
     now = now or context.now()
     created = 0
     after: tuple[datetime, uuid.UUID] | None = None
     while True:
-        clocks = await repository.clocks_to_check(session, now, after, batch)
-        for clock in clocks:
-            assert clock.next_check_at is not None
-            after = (clock.next_check_at, clock.id)
-            old = clock.next_check_at
-            complaint = await complaints.get_complaint(session, clock.complaint_id)
-            new: datetime | None = None
-            if complaint is not None and complaint.paused_at is None and clock.ended_at is None:
-                steps = (
-                    ("remind", 0, clock.warn_at),
-                    ("supervise", 1, clock.due_at),
-                    ("supervise", 2, clock.escalate_at),
-                )
-                for kind, level, at in steps:
-                    if at <= now and await _raise_step(session, complaint, clock, kind, level, now):
-                        created += 1
-                new = min((at for _, _, at in steps if at > now), default=None)
-            await repository.move_next_check(session, clock.id, old, new)
-        await session.flush()
-        if len(clocks) < batch:
+        page = await repository.clocks_to_check(session, now, after, batch)
+        await session.commit()  # the page is read; no snapshot or lock is kept across clocks
+        for due in page:
+            after = (due.next_check_at, due.id)
+            try:
+                raised = await _scan_clock(session, due, now)
+                await session.commit()
+            except Exception:
+                await session.rollback()
+                log.exception("sla scan: clock failed, retried next tick", extra={"clock_id": str(due.id)})
+                continue
+            finally:
+                session.expunge_all()
+            created += raised
+        if len(page) < batch:
             return created
 
 
