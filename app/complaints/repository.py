@@ -9,7 +9,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, exists, false, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +38,7 @@ from app.complaints.models import (
     ComplaintPhoto,
     ComplaintRating,
 )
-from app.core.pagination import PageParams, keyset_page
+from app.core.pagination import PageParams, decode_cursor, invalid_cursor, keyset_page
 from app.identity.principal import Principal
 from app.identity.roles import Role
 
@@ -54,36 +69,63 @@ def _property_assigned(*, active_only: bool = False) -> ColumnElement[bool]:
     return exists().where(*conditions)
 
 
+def staff_access(principal: Principal) -> list[tuple[Role, ColumnElement[bool]]]:
+    """The scope clauses through which the caller reads complaints as staff, each with the role it comes from.
+
+    ONE definition for both ``readable_by`` (may the caller see the row at all) and ``staff_role_for`` (does
+    the caller see THIS complaint as staff): a resident who also holds a staff role elsewhere must get the
+    resident's view of their own complaint, not the staff view.
+
+    * street staff: their street; community staff: their community; grid workers: their grid, or
+      complaints dispatched to their grid; departments: complaints dispatched to them; property managers:
+      complaints of their compound dispatched to its property company.
+    """
+    branches: list[tuple[Role, ColumnElement[bool]]] = []
+    for role in STREET_ROLES:
+        streets = principal.scope_ids(role)
+        if streets:
+            branches.append((role, Complaint.street_id.in_(streets)))
+    for role in COMMUNITY_ROLES:
+        communities = principal.scope_ids(role)
+        if communities:
+            branches.append((role, Complaint.community_id.in_(communities)))
+    grids = principal.scope_ids(Role.grid_worker)
+    if grids:
+        branches.append((Role.grid_worker, or_(Complaint.grid_id.in_(grids), _assigned("grid", grids))))
+    for role in DEPARTMENT_ROLES:
+        departments = principal.scope_ids(role)
+        if departments:
+            branches.append((role, _assigned("department", departments)))
+    compounds = principal.scope_ids(Role.property_manager)
+    if compounds:
+        branches.append((Role.property_manager, and_(Complaint.compound_id.in_(compounds), _property_assigned())))
+    return branches
+
+
 def readable_by(principal: Principal) -> ColumnElement[bool]:
     """Who may see a complaint at all. Anything else answers 404.
 
     * residents: complaints they own or follow (a merged duplicate's owner follows the master);
     * whoever registered it;
-    * street staff: their street; community staff: their community; grid workers: their grid, or
-      complaints dispatched to their grid; departments: complaints dispatched to them; property managers:
-      complaints of their compound dispatched to its property company.
+    * staff through one of their scope clauses (``staff_access``).
     """
     clauses: list[ColumnElement[bool]] = [
         exists().where(ComplaintFollower.complaint_id == Complaint.id, ComplaintFollower.user_id == principal.user_id),
         Complaint.created_by == principal.user_id,
     ]
-    streets = principal.scope_ids(*STREET_ROLES)
-    if streets:
-        clauses.append(Complaint.street_id.in_(streets))
-    communities = principal.scope_ids(*COMMUNITY_ROLES)
-    if communities:
-        clauses.append(Complaint.community_id.in_(communities))
-    grids = principal.scope_ids(Role.grid_worker)
-    if grids:
-        clauses.append(Complaint.grid_id.in_(grids))
-        clauses.append(_assigned("grid", grids))
-    departments = principal.scope_ids(*DEPARTMENT_ROLES)
-    if departments:
-        clauses.append(_assigned("department", departments))
-    compounds = principal.scope_ids(Role.property_manager)
-    if compounds:
-        clauses.append(and_(Complaint.compound_id.in_(compounds), _property_assigned()))
+    clauses.extend(clause for _, clause in staff_access(principal))
     return or_(*clauses)
+
+
+async def staff_role_for(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> Role | None:
+    """The role through whose scope the caller reads this complaint as staff, or None (owner, follower,
+    registrar or nothing at all). Street roles win over narrower ones, like ``staff_access`` lists them."""
+    branches = staff_access(principal)
+    if not branches:
+        return None
+    role = case(*((clause, literal(r.value)) for r, clause in branches), else_=null())
+    value = (await session.execute(select(role).where(Complaint.id == complaint_id))).scalar_one_or_none()
+    return Role(value) if value is not None else None
 
 
 def work_queue_of(principal: Principal, unit_type: str | None = None) -> ColumnElement[bool]:
@@ -112,6 +154,15 @@ async def get_readable(
     if for_update:
         stmt = stmt.with_for_update(of=Complaint).execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_complaints(session: AsyncSession, complaint_ids: Iterable[uuid.UUID]) -> None:
+    """Lock several complaints in one statement, in id order (the same order for every caller: no deadlock).
+
+    No visibility check: nothing is returned, and the caller checks each row afterwards."""
+    ids = sorted(set(complaint_ids))
+    stmt = select(Complaint.id).where(Complaint.id.in_(ids)).order_by(Complaint.id).with_for_update()
+    await session.execute(stmt)
 
 
 async def get_for_update(
@@ -363,16 +414,71 @@ def _summary_key(row: Any) -> tuple[datetime, uuid.UUID]:
     return (row.created_at, row.id)
 
 
-async def list_complaints(
-    session: AsyncSession,
+def list_branches(principal: Principal, *, mine_only: bool = False) -> list[ColumnElement[bool]]:
+    """``readable_by`` split into branches that each have an index serving ``ORDER BY created_at DESC, id DESC``.
+
+    An OR of them (follower EXISTS, ``created_by``, ``street_id IN``) has no such index: every page would
+    scan the table. ``list_complaints`` runs one keyset subquery per branch, each with its own LIMIT, and
+    pages over their UNION. The branches:
+
+    * each staff scope clause of ``staff_access`` (street → ``ix_complaints_street_created`` ...);
+    * the complaints the caller follows (owner, merged duplicate): ``ix_complaint_followers_user``;
+    * the complaints the caller registered, in the streets where they hold a role other than a street
+      role (there is no index on ``created_by``; registering needs a role in the complaint's street, and a
+      street role already lists its whole street). A registrar who holds no role in that street any more
+      still opens the complaint by id (``readable_by``) but no longer lists it.
+
+    ``mine_only``: just the followed ones (a resident's own complaints).
+    """
+    followed = Complaint.id.in_(
+        select(ComplaintFollower.complaint_id).where(ComplaintFollower.user_id == principal.user_id)
+    )
+    if mine_only:
+        return [followed]
+    branches = [clause for _, clause in staff_access(principal)]
+    branches.append(followed)
+    other_streets = principal.street_ids() - principal.scope_ids(*STREET_ROLES)
+    if other_streets:
+        branches.append(and_(Complaint.created_by == principal.user_id, Complaint.street_id.in_(other_streets)))
+    return branches
+
+
+_KEY: list[Any] = [Complaint.id, Complaint.created_at]
+
+
+def _after_key(cursor: str) -> ColumnElement[bool]:
+    created_at, id_ = decode_cursor(cursor, 2)
+    if not (isinstance(created_at, datetime) and created_at.tzinfo is not None and isinstance(id_, uuid.UUID)):
+        raise invalid_cursor()
+    return or_(Complaint.created_at < created_at, and_(Complaint.created_at == created_at, Complaint.id < id_))
+
+
+def list_statement(
     principal: Principal,
     filters: ListFilters,
     params: PageParams,
     *,
     scope: ColumnElement[bool] | None = None,
+    mine_only: bool = False,
     now: datetime,
-) -> tuple[list[Any], str | None]:
-    """Keyset page (newest first) of complaints the caller may read, narrowed by ``scope`` and ``filters``."""
+) -> Select[Any]:
+    """The list query before keyset ordering: the UNION of one keyset subquery per visibility branch
+    (``list_branches``), each ordered and limited on its own index, so no page scans the table. For a
+    street dispatcher the street branch plans as (``tests/complaints/test_list_plan.py``)::
+
+        Limit -> Index Scan Backward using ix_complaints_street_created on complaints
+                   Index Cond: (street_id = ANY (...))
+    """
+    keyed: list[Select[Any]] = []
+    for branch in list_branches(principal, mine_only=mine_only):
+        sub: Select[Any] = select(*_KEY).where(branch)
+        if scope is not None:
+            sub = sub.where(scope)
+        sub = _filtered(sub, filters, now)
+        if params.cursor is not None:
+            sub = sub.where(_after_key(params.cursor))
+        keyed.append(sub.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(params.limit + 1))
+    candidates = union(*keyed).subquery("candidates") if len(keyed) > 1 else keyed[0].subquery("candidates")
     stmt = (
         select(
             Complaint.id,
@@ -393,24 +499,31 @@ async def list_complaints(
             Complaint.due_at,
         )
         .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
-        .where(readable_by(principal))
+        .where(Complaint.id.in_(select(candidates.c.id)))
     )
-    if scope is not None:
-        stmt = stmt.where(scope)
-    stmt = _filtered(stmt, filters, now)
+    return stmt
+
+
+async def list_complaints(
+    session: AsyncSession,
+    principal: Principal,
+    filters: ListFilters,
+    params: PageParams,
+    *,
+    scope: ColumnElement[bool] | None = None,
+    mine_only: bool = False,
+    now: datetime,
+) -> tuple[list[Any], str | None]:
+    """Keyset page (newest first) of complaints the caller may read, narrowed by ``scope`` and ``filters``."""
     return await keyset_page(
         session,
-        stmt,
+        list_statement(principal, filters, params, scope=scope, mine_only=mine_only, now=now),
         key_columns=[Complaint.created_at, Complaint.id],
         key_of=_summary_key,
         params=params,
         descending=True,
         scalars=False,
     )
-
-
-def owned_by(user_id: uuid.UUID) -> ColumnElement[bool]:
-    return exists().where(ComplaintFollower.complaint_id == Complaint.id, ComplaintFollower.user_id == user_id)
 
 
 async def due_for_auto_close(session: AsyncSession, resolved_before: datetime, limit: int) -> list[Complaint]:

@@ -154,9 +154,16 @@ def _member_role(principal: Principal, complaint: Complaint, a: ComplaintAssignm
 
 
 def actors_for(
-    principal: Principal, complaint: Complaint, assignments: Sequence[ComplaintAssignment], follower: bool
+    principal: Principal,
+    complaint: Complaint,
+    assignments: Sequence[ComplaintAssignment],
+    follower: bool,
+    staff_role: Role | None = None,
 ) -> dict[Actor, str]:
-    """The caller's relations to ``complaint``, each with the role (Role value) it acts in."""
+    """The caller's relations to ``complaint``, each with the role (Role value) it acts in.
+
+    ``staff_role``: the role through whose scope the caller reads THIS complaint as staff
+    (``repository.staff_role_for``); None when they read it only as its owner, a follower or its registrar."""
     actors: dict[Actor, str] = {}
     if complaint.resident_user_id == principal.user_id:
         actors[Actor.owner] = Role.resident.value
@@ -175,10 +182,8 @@ def actors_for(
         role = _member_role(principal, complaint, a)
         if role is not None:
             actors.setdefault(Actor.lead_unit if a.role == "lead" else Actor.assist_unit, role)
-    staff_roles = [g.role.value for g in principal.grants if g.role in HANDLING_STAFF]
-    if staff_roles:
-        # Only called for complaints the caller may read, so any staff role here is staff in scope.
-        actors.setdefault(Actor.staff, staff_roles[0])
+    if staff_role is not None and staff_role in HANDLING_STAFF:
+        actors.setdefault(Actor.staff, staff_role.value)
     return actors
 
 
@@ -200,14 +205,18 @@ async def _actors(
     follower = complaint.resident_user_id != principal.user_id and await repository.is_follower(
         session, complaint.id, principal.user_id
     )
-    return assignments, actors_for(principal, complaint, assignments, follower)
+    staff_role = await repository.staff_role_for(session, principal, complaint.id)
+    return assignments, actors_for(principal, complaint, assignments, follower, staff_role)
 
 
 async def _begin(
     session: AsyncSession, principal: Principal, complaint_id: uuid.UUID, action: Action, version: int | None
 ) -> Ctx:
-    """Load (and lock) the complaint, then check visibility → version → state → role, in that order."""
-    complaint = await repository.get_readable(session, principal, complaint_id, for_update=version is not None)
+    """Lock the complaint, then check visibility → version → state → role, in that order.
+
+    Always ``FOR UPDATE``, even for the version-less notes and 补充信息: the SLA hook runs on every event and
+    may resume the clocks and write the due columns, which must not race a handler's action on the row."""
+    complaint = await repository.get_readable(session, principal, complaint_id, for_update=True)
     if complaint is None:
         raise errors.not_found()
     if version is not None and complaint.version != version:
@@ -825,7 +834,11 @@ async def withdraw(
 async def merge(
     session: AsyncSession, principal: Principal, complaint_id: uuid.UUID, version: int, master_id: uuid.UUID
 ) -> Complaint:
-    """Merge a duplicate into its master; the duplicate's residents follow the master from now on."""
+    """Merge a duplicate into its master; the duplicate's residents follow the master from now on.
+
+    Both rows are locked up front in id order, so X→Y and Y→X at once queue on the same lock instead of
+    deadlocking; the loser then sees the winner's result (409 version conflict / master not open)."""
+    await repository.lock_complaints(session, [complaint_id, master_id])
     ctx = await _begin(session, principal, complaint_id, Action.merge, version)
     dup = ctx.complaint
     if master_id == dup.id:
@@ -1184,14 +1197,11 @@ async def list_for(
 ) -> tuple[list[ComplaintSummary], str | None]:
     """queue: ``mine`` (a resident's own), ``all`` (everything the caller may read), ``dispatch``, ``work``
     or ``work:<unit_type>`` (grid / department / property_company work queues)."""
-    scope: ColumnElement[bool] | None
-    if queue == "mine":
-        scope = repository.owned_by(principal.user_id)
-    elif queue == "all":
-        if not principal.is_staff:
-            scope = repository.owned_by(principal.user_id)
-        else:
-            scope = None
+    scope: ColumnElement[bool] | None = None
+    # A resident's "all" is their own: the complaints they follow (owner, or a merged duplicate's owner).
+    mine_only = queue == "mine" or (queue == "all" and not principal.is_staff)
+    if queue in ("mine", "all"):
+        pass
     elif queue == "dispatch":
         streets = principal.scope_ids(Role.street_dispatcher, Role.street_supervisor)
         if not streets:
@@ -1205,7 +1215,9 @@ async def list_for(
             repository.work_queue_of(principal, unit_type),
             Complaint.state.in_(["dispatched", "in_progress", "pending_verification"]),
         )
-    rows, cursor = await repository.list_complaints(session, principal, filters, params, scope=scope, now=_now())
+    rows, cursor = await repository.list_complaints(
+        session, principal, filters, params, scope=scope, mine_only=mine_only, now=_now()
+    )
     return [_summary(r) for r in rows], cursor
 
 

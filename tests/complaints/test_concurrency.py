@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.complaints import service
@@ -226,3 +227,86 @@ async def test_an_idempotent_create_needs_only_one_pooled_connection_at_a_time(f
         await tiny.dispose()
     assert first.status_code == 201, first.text
     assert replay.status_code == 201 and replay.json()["id"] == first.json()["id"]
+
+
+async def test_add_info_locks_the_complaint_row(engines) -> None:
+    """补充信息 may resume the SLA clocks and rewrite the due columns: it must hold the row like every action,
+    or a handler's concurrent action moves the deadlines a second time (review finding: lost update)."""
+    resident, d1 = await _users(engines[0], 2)
+    cid = await _accepted(engines[0], resident, d1)
+    adding = make_sessionmaker(engines[1])()
+    try:
+        await service.add_note(
+            adding, _resident(resident), cid, "补充：晚上更危险", [], public=True, from_resident=True
+        )
+        async with engines[2].connect() as other:
+            # NO KEY UPDATE: what a handler's UPDATE of the row takes; unlike FOR UPDATE it does not conflict
+            # with the FOR KEY SHARE lock the new event's foreign key takes anyway.
+            with pytest.raises(DBAPIError) as caught:
+                await other.execute(
+                    text("SELECT id FROM complaints WHERE id = :id FOR NO KEY UPDATE NOWAIT"), {"id": cid}
+                )
+            assert "could not obtain lock" in str(caught.value) or "LockNotAvailable" in str(caught.value)
+        await adding.commit()
+    finally:
+        await adding.close()
+    async with engines[2].connect() as other:
+        locked = await other.execute(text("SELECT id FROM complaints WHERE id = :id FOR UPDATE NOWAIT"), {"id": cid})
+        assert locked.scalar_one() == cid
+
+
+async def test_merging_x_into_y_while_y_is_merged_into_x_is_a_409_not_a_deadlock(engines, monkeypatch) -> None:
+    """Orchestrated so that the old code deadlocked every time: each merge holds its first row before either
+    asks for its second. Now both rows are taken in id order in one statement: the loser waits, then 409."""
+    from app.complaints import repository
+
+    resident, d1, d2 = await _users(engines[0], 3)
+    x = await _accepted(engines[0], resident, d1)
+    y = await _accepted(engines[0], resident, d1)
+    holding: set[uuid.UUID] = set()
+    real_get_readable = repository.get_readable
+
+    async def get_readable(session, principal, complaint_id, *, for_update=False):  # type: ignore[no-untyped-def]
+        row = await real_get_readable(session, principal, complaint_id, for_update=for_update)
+        if for_update and principal.user_id not in holding:
+            holding.add(principal.user_id)
+            # Go on once the other merge holds its first row too, or is blocked waiting for one of ours.
+            for _ in range(2000):
+                if len(holding) == 2 or await _someone_waits_on_a_lock(engines[0]):
+                    break
+                await asyncio.sleep(0.01)
+        return row
+
+    monkeypatch.setattr(repository, "get_readable", get_readable)
+
+    async def merge(engine: AsyncEngine, who: uuid.UUID, dup: uuid.UUID, master: uuid.UUID) -> str:
+        async with make_sessionmaker(engine)() as s:
+            try:
+                await service.merge(s, _dispatcher(who), dup, 2, master)
+                await s.commit()
+                return "won"
+            except ProblemError as exc:
+                await s.rollback()
+                return f"{exc.status} {exc.code}"
+            except DBAPIError as exc:
+                await s.rollback()
+                return f"500 {type(exc.orig).__name__}"
+
+    results = await asyncio.gather(merge(engines[1], d1, x, y), merge(engines[2], d2, y, x))
+    assert sorted(results) == ["409 complaint.master_not_open", "won"], results
+    async with make_sessionmaker(engines[0])() as s:
+        states = sorted((await s.execute(select(Complaint.state).where(Complaint.id.in_([x, y])))).scalars().all())
+        assert states == ["accepted", "merged"]
+
+
+async def _someone_waits_on_a_lock(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        waiting = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        ).scalar_one()
+        return bool(waiting)
