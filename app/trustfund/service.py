@@ -7,6 +7,7 @@ the balance floor and the cumulative remuneration split are all decided under on
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -407,8 +408,9 @@ async def add_voucher(
     tx = await repository.get_transaction(session, access.fund.id, tx_id)
     if tx is None:
         raise errors.transaction_not_found()
-    image = clean_image(raw)
-    key = storage.put(image.data, image.suffix)
+    # Decoding, re-encoding and file I/O block: run them in a worker thread, off the event loop.
+    image = await asyncio.to_thread(clean_image, raw)
+    key = await asyncio.to_thread(storage.put, image.data, image.suffix)
     voucher = Voucher(
         fund_id=access.fund.id,
         transaction_id=tx.id,
