@@ -530,10 +530,20 @@ async def void_pending(session: AsyncSession, entry_id: uuid.UUID, reason: str) 
 async def reverse_entry(
     session: AsyncSession, entry_id: uuid.UUID, *, reference: str, description: str = "冲正"
 ) -> PostResult:
-    """Correct a posted entry with a new entry of opposite postings that references it."""
-    entry = await session.get(LedgerEntry, entry_id)
-    if entry is None:
+    """Correct a posted entry with a new entry of opposite postings that references it.
+
+    The ledger lock is taken before the "already reversed" check, so of two concurrent reversals with
+    different references one posts and the other sees it (409), instead of both passing the check.
+    """
+    ledger_id = (await session.execute(select(LedgerEntry.ledger_id).where(LedgerEntry.id == entry_id))).scalar()
+    if ledger_id is None:
         raise errors.entry_not_found()
+    await lock_ledger(session, ledger_id)
+    entry = (
+        await session.execute(
+            select(LedgerEntry).where(LedgerEntry.id == entry_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
     if entry.status != "posted":
         raise errors.invalid_state(_STATUS_TITLES[entry.status], "冲正")
     rows = await session.execute(
