@@ -189,7 +189,8 @@ async def balance_as_of(session: AsyncSession, account_id: uuid.UUID, at: dateti
         await session.execute(
             select(LedgerPosting.balance_after_fen)
             .where(LedgerPosting.account_id == account_id, LedgerPosting.posted_at <= at)
-            .order_by(LedgerPosting.posted_at.desc(), LedgerPosting.seq.desc())
+            # Postings of one entry share (posted_at, seq); the id (insertion = running order) breaks the tie.
+            .order_by(LedgerPosting.posted_at.desc(), LedgerPosting.seq.desc(), LedgerPosting.id.desc())
             .limit(1)
         )
     ).scalar_one_or_none()

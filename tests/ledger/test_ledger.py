@@ -203,3 +203,26 @@ async def test_posting_rows_carry_running_balance(session) -> None:
         .all()
     )
     assert rows == [-10, -20, -30]  # raw debits − credits; the fund is credit-normal
+
+
+async def test_balance_as_of_after_two_postings_on_one_account_is_the_final_one(session) -> None:
+    book, fund, _, _ = await _setup(session)
+    res = await ledger.post_entry(
+        session, book.id, reference="split", legs=[Leg("income", 150), Leg("fund", -100), Leg("fund", -50)]
+    )
+    assert res.entry.posted_at is not None
+    # Both fund postings share (posted_at, seq). Lay them out in the heap in the opposite order (as a
+    # restore or VACUUM FULL may), so that only the posting id tells which one came last.
+    await session.execute(text("SET LOCAL session_replication_role = replica"))
+    await session.execute(
+        text("CREATE TEMP TABLE moved ON COMMIT DROP AS SELECT * FROM ledger_postings WHERE entry_id = :e"),
+        {"e": res.entry.id},
+    )
+    await session.execute(text("DELETE FROM ledger_postings WHERE entry_id = :e"), {"e": res.entry.id})
+    await session.execute(text("INSERT INTO ledger_postings SELECT * FROM moved ORDER BY id DESC"))
+    await session.execute(text("SET LOCAL session_replication_role = origin"))
+    for scan in ("enable_seqscan", "enable_indexscan"):
+        await session.execute(text(f"SET LOCAL {scan} = off"))
+        assert await ledger.balance_as_of(session, fund.id, res.entry.posted_at) == 150
+        await session.execute(text(f"SET LOCAL {scan} = on"))
+    assert await ledger.sum_of_postings(session, fund.id, res.entry.posted_at) == 150
