@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -67,6 +67,7 @@ class VerifyResult:
     first_bad_entry_id: uuid.UUID | None = None
     first_bad_seq: int | None = None
     reason: str | None = None
+    first_bad_account_id: uuid.UUID | None = None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -189,7 +190,8 @@ async def balance_as_of(session: AsyncSession, account_id: uuid.UUID, at: dateti
         await session.execute(
             select(LedgerPosting.balance_after_fen)
             .where(LedgerPosting.account_id == account_id, LedgerPosting.posted_at <= at)
-            .order_by(LedgerPosting.posted_at.desc(), LedgerPosting.seq.desc())
+            # Postings of one entry share (posted_at, seq); the id (insertion = running order) breaks the tie.
+            .order_by(LedgerPosting.posted_at.desc(), LedgerPosting.seq.desc(), LedgerPosting.id.desc())
             .limit(1)
         )
     ).scalar_one_or_none()
@@ -530,10 +532,20 @@ async def void_pending(session: AsyncSession, entry_id: uuid.UUID, reason: str) 
 async def reverse_entry(
     session: AsyncSession, entry_id: uuid.UUID, *, reference: str, description: str = "冲正"
 ) -> PostResult:
-    """Correct a posted entry with a new entry of opposite postings that references it."""
-    entry = await session.get(LedgerEntry, entry_id)
-    if entry is None:
+    """Correct a posted entry with a new entry of opposite postings that references it.
+
+    The ledger lock is taken before the "already reversed" check, so of two concurrent reversals with
+    different references one posts and the other sees it (409), instead of both passing the check.
+    """
+    ledger_id = (await session.execute(select(LedgerEntry.ledger_id).where(LedgerEntry.id == entry_id))).scalar()
+    if ledger_id is None:
         raise errors.entry_not_found()
+    await lock_ledger(session, ledger_id)
+    entry = (
+        await session.execute(
+            select(LedgerEntry).where(LedgerEntry.id == entry_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
     if entry.status != "posted":
         raise errors.invalid_state(_STATUS_TITLES[entry.status], "冲正")
     rows = await session.execute(
@@ -622,10 +634,12 @@ def _chain_fault(
 
 
 async def verify_chain(session: AsyncSession, ledger_id: uuid.UUID) -> VerifyResult:
-    """Recompute every posted entry's hash in chain order; name the first entry that does not match."""
+    """Recompute every posted entry's hash in chain order, and every account's running balance
+    (``balance_after_fen`` per posting, then the account's totals); name the first thing that does not match."""
     prev = GENESIS_HASH
     expected_seq = 0
     last_seq = 0
+    running: dict[uuid.UUID, int] = {}  # account id -> posted debits − credits so far, in chain order
     while True:
         entries = list(
             (
@@ -643,18 +657,33 @@ async def verify_chain(session: AsyncSession, ledger_id: uuid.UUID) -> VerifyRes
         if not entries:
             break
         rows = await session.execute(
-            select(LedgerPosting.entry_id, LedgerAccount.code, LedgerPosting.amount_fen)
+            select(
+                LedgerPosting.entry_id,
+                LedgerAccount.code,
+                LedgerPosting.amount_fen,
+                LedgerPosting.account_id,
+                LedgerPosting.balance_after_fen,
+            )
             .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
             .where(LedgerPosting.entry_id.in_([e.id for e in entries]))
+            .order_by(LedgerPosting.id)
         )
         legs: dict[uuid.UUID, list[tuple[str, int]]] = {}
-        for entry_id, code, amount in rows.all():
+        balances: dict[uuid.UUID, list[tuple[uuid.UUID, int, int | None]]] = {}
+        for entry_id, code, amount, account_id, balance_after in rows.all():
             legs.setdefault(entry_id, []).append((code, amount))
+            balances.setdefault(entry_id, []).append((account_id, amount, balance_after))
         for e in entries:
             expected_seq += 1
             seq = e.seq or 0
 
             reason = _chain_fault(e, seq, expected_seq, prev, legs.get(e.id, []), ledger_id)
+            if reason is None:
+                for account_id, amount, balance_after in balances.get(e.id, []):
+                    running[account_id] = running.get(account_id, 0) + amount
+                    if balance_after != running[account_id]:
+                        reason = f"记账行的账户余额不符：应为 {running[account_id]}，实为 {balance_after}"
+                        break
             if reason is not None:
                 return VerifyResult(False, expected_seq - 1, prev, e.id, seq, reason)
             prev = e.hash or ""
@@ -662,7 +691,47 @@ async def verify_chain(session: AsyncSession, ledger_id: uuid.UUID) -> VerifyRes
     head = await chain_head(session, ledger_id)
     if head.seq != expected_seq or head.head_hash != prev:
         return VerifyResult(False, expected_seq, prev, None, head.seq, "账本链头与分录不符（分录被删除或链头被改动）")
+    fault = await _totals_fault(session, ledger_id, running)
+    if fault is not None:
+        account, reason = fault
+        return VerifyResult(False, expected_seq, prev, None, None, reason, first_bad_account_id=account)
     return VerifyResult(True, expected_seq, prev)
+
+
+async def _totals_fault(
+    session: AsyncSession, ledger_id: uuid.UUID, running: Mapping[uuid.UUID, int]
+) -> tuple[uuid.UUID, str] | None:
+    """Each account's four totals against its postings: posted from the chain walk and one aggregate,
+    pending from the entries still pending. The first account (by code) that disagrees, with why."""
+    debit = case((LedgerPosting.amount_fen > 0, LedgerPosting.amount_fen), else_=0)
+    credit = case((LedgerPosting.amount_fen < 0, -LedgerPosting.amount_fen), else_=0)
+    sums = await session.execute(
+        select(LedgerPosting.account_id, LedgerEntry.status, func.sum(debit), func.sum(credit))
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .where(LedgerEntry.ledger_id == ledger_id, LedgerEntry.status.in_(("posted", "pending")))
+        .group_by(LedgerPosting.account_id, LedgerEntry.status)
+    )
+    expected: dict[tuple[uuid.UUID, str], tuple[int, int]] = {
+        (account_id, status): (int(d), int(c)) for account_id, status, d, c in sums.all()
+    }
+    accounts = (
+        await session.execute(
+            select(LedgerAccount)
+            .where(LedgerAccount.ledger_id == ledger_id)
+            .order_by(LedgerAccount.code)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    for a in accounts:
+        posted_d, posted_c = expected.get((a.id, "posted"), (0, 0))
+        pending_d, pending_c = expected.get((a.id, "pending"), (0, 0))
+        if a.debits_posted_fen - a.credits_posted_fen != running.get(a.id, 0):
+            return a.id, f"账户 {a.code} 的已入账余额与记账行累计不符"
+        if (a.debits_posted_fen, a.credits_posted_fen) != (posted_d, posted_c):
+            return a.id, f"账户 {a.code} 的已入账借贷合计与记账行不符"
+        if (a.debits_pending_fen, a.credits_pending_fen) != (pending_d, pending_c):
+            return a.id, f"账户 {a.code} 的待确认借贷合计与记账行不符"
+    return None
 
 
 async def entry_count(session: AsyncSession, ledger_id: uuid.UUID) -> int:

@@ -113,4 +113,4 @@ def invalid_csv(detail: str) -> ProblemError:
 
 
 def invalid_month() -> ProblemError:
-    return ProblemError(422, "trustfund.invalid_month", "月份格式应为 YYYY-MM")
+    return ProblemError(422, "trustfund.invalid_month", "月份无效", "月份格式应为 YYYY-MM，年份在 2000–2100 之间")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
 from openpyxl import Workbook
+from pydantic import Field
 
 from app.core.db import Session
 from app.core.errors import ProblemError
@@ -447,6 +448,10 @@ async def reject_expense(tx_id: uuid.UUID, body: RejectIn, session: Session, acc
     return await _detail(session, access, tx)
 
 
+# Bounded so that ``date_to + 1 day`` cannot overflow (9999-12-31 used to answer 500).
+EntryDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+
+
 @router.get(
     f"{PREFIX}/entries",
     summary="收支明细",
@@ -460,8 +465,8 @@ async def list_entries(
     kind: Annotated[Literal["income", "expense"] | None, Query(description="income / expense")] = None,
     category: Annotated[str | None, Query(max_length=32, description="收入类型或支出类别")] = None,
     status: Annotated[Literal["pending", "posted", "voided"] | None, Query()] = None,
-    date_from: Annotated[date | None, Query(description="起始日期（含）")] = None,
-    date_to: Annotated[date | None, Query(description="截止日期（含）")] = None,
+    date_from: Annotated[EntryDate | None, Query(description="起始日期（含），2000-01-01 至 2100-12-31")] = None,
+    date_to: Annotated[EntryDate | None, Query(description="截止日期（含），2000-01-01 至 2100-12-31")] = None,
 ) -> Page[TransactionOut]:
     start = datetime.combine(date_from, datetime.min.time(), service.TZ) if date_from else None
     end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), service.TZ) if date_to else None
@@ -549,8 +554,12 @@ async def create_budget(body: BudgetCreate, session: Session, access: Access) ->
     return _budget_out(budget, lines)
 
 
+# The years a budget may have (BudgetCreate.year); an unbounded int would overflow the int32 column.
+YearPath = Annotated[int, Path(ge=2000, le=2100, description="预算年度（2000–2100）", examples=[2026])]
+
+
 @router.get(f"{PREFIX}/budgets/{{year}}", summary="年度预算", responses=READ)
-async def get_budget(year: int, session: Session, access: Access) -> BudgetOut:
+async def get_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     budget = await service.get_budget(session, access, year)
     return _budget_out(budget, await repository.budget_lines(session, budget.id))
 
@@ -561,7 +570,7 @@ async def get_budget(year: int, session: Session, access: Access) -> BudgetOut:
     description="草稿 → 公示中；公示至少 7 天征集业主意见后方可由业委会批准。",
     responses=problems(401, 403, 404, 409),
 )
-async def publish_budget(year: int, session: Session, access: Access) -> BudgetOut:
+async def publish_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     budget = await service.publish_budget(session, access, year)
     return _budget_out(budget, await repository.budget_lines(session, budget.id))
 
@@ -572,7 +581,7 @@ async def publish_budget(year: int, session: Session, access: Access) -> BudgetO
     description="公示满 7 天后业委会批准；未满返回 409 `trustfund.comment_period_open`。",
     responses=problems(401, 403, 404, 409),
 )
-async def approve_budget(year: int, session: Session, access: Access) -> BudgetOut:
+async def approve_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     budget = await service.approve_budget(session, access, year)
     return _budget_out(budget, await repository.budget_lines(session, budget.id))
 
@@ -583,14 +592,16 @@ async def approve_budget(year: int, session: Session, access: Access) -> BudgetO
     summary="对公示预算提意见",
     responses=problems(401, 403, 404, 409),
 )
-async def comment_budget(year: int, body: BudgetCommentIn, session: Session, access: Access) -> BudgetCommentOut:
+async def comment_budget(year: YearPath, body: BudgetCommentIn, session: Session, access: Access) -> BudgetCommentOut:
     comment = await service.comment_budget(session, access, year, body.body)
     await session.refresh(comment)
     return BudgetCommentOut(id=comment.id, body=comment.body, mine=True, created_at=comment.created_at)
 
 
 @router.get(f"{PREFIX}/budgets/{{year}}/comments", summary="预算意见列表", responses=READ)
-async def list_budget_comments(year: int, session: Session, access: Access, page: PageQuery) -> Page[BudgetCommentOut]:
+async def list_budget_comments(
+    year: YearPath, session: Session, access: Access, page: PageQuery
+) -> Page[BudgetCommentOut]:
     budget = await service.get_budget(session, access, year)
     comments, cursor = await repository.list_comments(session, budget.id, page)
     items = [_comment_out(c, access.user_id) for c in comments]
@@ -607,7 +618,7 @@ def _comment_out(c: BudgetComment, user_id: uuid.UUID) -> BudgetCommentOut:
     description="逐科目对比预算与实际：支出科目按已入账支出（另列待审批），收入科目按当年该类收入。",
     responses=READ,
 )
-async def budget_execution(year: int, session: Session, access: Access) -> ExecutionOut:
+async def budget_execution(year: YearPath, session: Session, access: Access) -> ExecutionOut:
     budget, lines, unbudgeted = await service.budget_execution(session, access, year)
     return ExecutionOut(
         year=budget.year,

@@ -7,6 +7,7 @@ the balance floor and the cumulative remuneration split are all decided under on
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -407,8 +408,9 @@ async def add_voucher(
     tx = await repository.get_transaction(session, access.fund.id, tx_id)
     if tx is None:
         raise errors.transaction_not_found()
-    image = clean_image(raw)
-    key = storage.put(image.data, image.suffix)
+    # Decoding, re-encoding and file I/O block: run them in a worker thread, off the event loop.
+    image = await asyncio.to_thread(clean_image, raw)
+    key = await asyncio.to_thread(storage.put, image.data, image.suffix)
     voucher = Voucher(
         fund_id=access.fund.id,
         transaction_id=tx.id,
@@ -623,13 +625,16 @@ def _parse_date(raw: str, name: str) -> date | None:
 
 def parse_csv(content: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("reference", "kind", "amount") if c not in header]
-    if missing:
-        raise errors.invalid_csv(f"缺少列：{', '.join(missing)}；应包含 {', '.join(IMPORT_COLUMNS)}")
-    rows: list[dict[str, str]] = []
-    for raw in reader:
-        rows.append({(k or "").strip(): (v or "") for k, v in raw.items() if isinstance(v, str)})
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in ("reference", "kind", "amount") if c not in header]
+        if missing:
+            raise errors.invalid_csv(f"缺少列：{', '.join(missing)}；应包含 {', '.join(IMPORT_COLUMNS)}")
+        rows: list[dict[str, str]] = []
+        for raw in reader:
+            rows.append({(k or "").strip(): (v or "") for k, v in raw.items() if isinstance(v, str)})
+    except csv.Error as exc:  # e.g. a cell beyond csv.field_size_limit()
+        raise errors.invalid_csv(f"第 {reader.line_num} 行无法解析：单元格过长或格式错误") from exc
     return rows
 
 
@@ -755,9 +760,14 @@ async def balance(session: AsyncSession, fund: TrustFund, as_of: datetime | None
     return ledger.Balance(posted_fen=posted, pending_fen=0, available_fen=posted)
 
 
+# Statement months: the same years a budget may have (BudgetCreate.year); 0000-01 or 9999-12 would
+# otherwise overflow datetime arithmetic.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     m = re.fullmatch(r"(\d{4})-(\d{2})", month)
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if not m or not 1 <= int(m.group(2)) <= 12 or not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
         raise errors.invalid_month()
     y, mo = int(m.group(1)), int(m.group(2))
     start = datetime(y, mo, 1, tzinfo=TZ)

@@ -203,3 +203,81 @@ async def test_posting_rows_carry_running_balance(session) -> None:
         .all()
     )
     assert rows == [-10, -20, -30]  # raw debits − credits; the fund is credit-normal
+
+
+async def test_balance_as_of_after_two_postings_on_one_account_is_the_final_one(session) -> None:
+    book, fund, _, _ = await _setup(session)
+    res = await ledger.post_entry(
+        session, book.id, reference="split", legs=[Leg("income", 150), Leg("fund", -100), Leg("fund", -50)]
+    )
+    assert res.entry.posted_at is not None
+    # Both fund postings share (posted_at, seq). Lay them out in the heap in the opposite order (as a
+    # restore or VACUUM FULL may), so that only the posting id tells which one came last.
+    await session.execute(text("SET LOCAL session_replication_role = replica"))
+    await session.execute(
+        text("CREATE TEMP TABLE moved ON COMMIT DROP AS SELECT * FROM ledger_postings WHERE entry_id = :e"),
+        {"e": res.entry.id},
+    )
+    await session.execute(text("DELETE FROM ledger_postings WHERE entry_id = :e"), {"e": res.entry.id})
+    await session.execute(text("INSERT INTO ledger_postings SELECT * FROM moved ORDER BY id DESC"))
+    await session.execute(text("SET LOCAL session_replication_role = origin"))
+    for scan in ("enable_seqscan", "enable_indexscan"):
+        await session.execute(text(f"SET LOCAL {scan} = off"))
+        assert await ledger.balance_as_of(session, fund.id, res.entry.posted_at) == 150
+        await session.execute(text(f"SET LOCAL {scan} = on"))
+    assert await ledger.sum_of_postings(session, fund.id, res.entry.posted_at) == 150
+
+
+async def test_verify_names_the_entry_whose_running_balance_was_changed(session) -> None:
+    book, fund, _, _ = await _setup(session)
+    entries = []
+    for i in range(5):
+        res = await ledger.post_entry(session, book.id, reference=f"e{i}", legs=[Leg("income", 10), Leg("fund", -10)])
+        entries.append(res.entry)
+    assert (await ledger.verify_chain(session, book.id)).ok
+    # The amounts and hashes stay intact; only the stored running balance of entry 3's fund posting moves.
+    await session.execute(text("SET LOCAL session_replication_role = replica"))
+    await session.execute(
+        text(
+            "UPDATE ledger_postings SET balance_after_fen = balance_after_fen - 1000"
+            " WHERE entry_id = :e AND account_id = :a"
+        ),
+        {"e": entries[2].id, "a": fund.id},
+    )
+    await session.execute(text("SET LOCAL session_replication_role = origin"))
+    bad = await ledger.verify_chain(session, book.id)
+    assert not bad.ok
+    assert (bad.first_bad_entry_id, bad.first_bad_seq, bad.entry_count) == (entries[2].id, 3, 2)
+    assert bad.reason is not None and "余额" in bad.reason
+
+
+async def test_verify_catches_changed_account_totals(session) -> None:
+    book, fund, income, spend = await _setup(session)
+    await ledger.post_entry(session, book.id, reference="in", legs=[Leg("income", 500), Leg("fund", -500)])
+    await ledger.post_entry(
+        session, book.id, reference="hold", legs=[Leg("fund", 100), Leg("spend", -100)], pending=True
+    )
+    assert (await ledger.verify_chain(session, book.id)).ok
+    for column, account in (
+        ("credits_posted_fen", fund),
+        ("debits_posted_fen", income),
+        ("credits_pending_fen", spend),
+    ):
+        async with session.begin_nested() as sp:
+            await session.execute(
+                text(f"UPDATE ledger_accounts SET {column} = {column} + 7 WHERE id = :a"), {"a": account.id}
+            )
+            bad = await ledger.verify_chain(session, book.id)
+            assert not bad.ok and bad.first_bad_account_id == account.id and bad.first_bad_entry_id is None
+            assert bad.reason is not None and account.code in bad.reason
+            await sp.rollback()
+    # Both sides moved by the same amount: the balance agrees, the totals do not.
+    await session.execute(
+        text(
+            "UPDATE ledger_accounts SET debits_posted_fen = debits_posted_fen + 3,"
+            " credits_posted_fen = credits_posted_fen + 3 WHERE id = :a"
+        ),
+        {"a": fund.id},
+    )
+    bad = await ledger.verify_chain(session, book.id)
+    assert not bad.ok and bad.first_bad_account_id == fund.id
