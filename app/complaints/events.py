@@ -14,6 +14,8 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints.models import Complaint, ComplaintEvent
+from app.complaints.stats import maintain as stats
+from app.complaints.stats.facts import INERT_ACTIONS
 
 Recipient = Literal["resident", "lead_unit", "assist_units", "dispatcher", "supervisor"]
 
@@ -53,5 +55,8 @@ async def emit(
     )
     session.add(event)
     await session.flush()
+    if action not in INERT_ACTIONS:
+        # The figures: this complaint's fact and the daily rollups, in this same transaction.
+        await stats.refresh(session, complaint.id)
     # notify: connected to the outbox by the notification module (受理, 不予受理, 派单, 办结, 重办 ...).
     return event

@@ -38,6 +38,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "access", "description": "角色与授权：按组织范围授予角色、工作人员邀请码"},
     {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
     {"name": "complaints", "description": "网上枫桥诉求：受理 → 派单 → 办理 → 办结 → 评价 闭环，图片与时间线"},
+    {
+        "name": "complaint-stats",
+        "description": "诉求统计：响应率、解决率、满意率、按期办结率、退单率、直办率、办理时长，"
+        "按范围分组，可导出 Excel",
+    },
 ]
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every

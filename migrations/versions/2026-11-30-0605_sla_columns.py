@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0006_sla_columns"
 down_revision: str | Sequence[str] | None = "0003_complaints"
 branch_labels: str | Sequence[str] | None = None
