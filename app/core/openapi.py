@@ -39,7 +39,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "households", "description": "房屋绑定：居民申请，社区或物业审核"},
     {"name": "complaints", "description": "网上枫桥诉求：受理 → 派单 → 办理 → 办结 → 评价 闭环，图片与时间线"},
     {
-        "name": "complaint-stats",
+        "name": "stats",
         "description": "诉求统计：响应率、解决率、满意率、按期办结率、退单率、直办率、办理时长，"
         "按范围分组，可导出 Excel",
     },

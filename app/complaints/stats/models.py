@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, String, Table, Uuid, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, String, Table, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base
@@ -100,5 +100,9 @@ stat_rollups = Table(
     Column("day", Date, primary_key=True),
     Column("key", String(64), primary_key=True),  # the group's id or channel; '' when none
     Column("street_id", Uuid, nullable=False),
-    *(Column(name, BigInteger, nullable=False, server_default=text("0")) for name in ALL_MEASURES),
+    # int4 counts keep the rows narrow and sum() on bigint instead of numeric; the seconds need bigint.
+    *(
+        Column(name, BigInteger if name == "handling_seconds" else Integer, nullable=False, server_default=text("0"))
+        for name in ALL_MEASURES
+    ),
 )

@@ -192,10 +192,13 @@ def rollups_sql(where: str = "true") -> str:
     inner = ", ".join(f"{expr} AS {name}" for name, expr in exprs.items())
     sums = ", ".join(f"sum(m.{name})" for name in ALL_MEASURES)
     return f"""
+    WITH m AS MATERIALIZED (
+        SELECT f.street_id, f.community_id, f.grid_id, f.dept_id, f.category_id, f.channel, f.created_day, {inner}
+        FROM complaint_stat_facts f WHERE {where}
+    )
     INSERT INTO complaint_stat_rollups (scope_kind, scope_id, dim, day, key, street_id, {", ".join(ALL_MEASURES)})
     SELECT k.kind, k.sid, k.dim, m.created_day, k.key, m.street_id, {sums}
-    FROM (SELECT f.street_id, f.community_id, f.grid_id, f.dept_id, f.category_id, f.channel, f.created_day, {inner}
-          FROM complaint_stat_facts f WHERE {where}) m
+    FROM m
     CROSS JOIN LATERAL (VALUES
             {values}
     ) AS k(kind, sid, dim, key)
@@ -211,6 +214,8 @@ async def rebuild(session: AsyncSession) -> tuple[int, int]:
     applies its change on top of the rebuilt rows.
     """
     await session.execute(text("LOCK TABLE complaint_stat_facts, complaint_stat_rollups IN EXCLUSIVE MODE"))
+    # Big sorts and hash aggregates over the whole log: give them memory for this transaction only.
+    await session.execute(text("SET LOCAL work_mem = '256MB'"))
     await session.execute(text("TRUNCATE complaint_stat_facts, complaint_stat_rollups"))
     periods = await _calendar_table(session)
     await session.execute(text(facts_sql(periods, _tz())))

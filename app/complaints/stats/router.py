@@ -18,7 +18,7 @@ from app.core.openapi import problems
 from app.core.routing import domain_router
 from app.identity.principal import CurrentPrincipal
 
-router = domain_router("complaint-stats")
+router = domain_router("stats")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
