@@ -139,43 +139,27 @@ def figures(m: dict[str, int], overdue: int, unsigned: int) -> StatsFigures:
     )
 
 
-async def _names(session: AsyncSession, dim: str, keys: list[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for key in keys:
-        if key == "":
-            names[key] = _NONE_TITLES.get(dim, "（未指定）")
-            continue
-        if dim == "channel":
-            names[key] = CHANNEL_TITLES.get(key, key)
-            continue
-        uid = uuid.UUID(key)
-        name: str | None = None
-        if dim == "street":
-            street = await org.get_street(session, uid)
-            name = street.name if street else None
-        elif dim == "community":
-            community = await org.get_community(session, uid)
-            name = community.name if community else None
-        elif dim == "grid":
-            grid = await org.get_grid(session, uid)
-            if grid is not None:
-                community = await org.get_community(session, grid.community_id)
-                name = f"{community.name if community else ''}{grid.name}"
-        elif dim == "department":
-            dept = await org.get_department(session, uid)
-            name = dept.name if dept else None
-        elif dim == "category":
-            cat = await complaints_repository.get_category(session, uid)
-            if cat is not None:
-                parent = await complaints_repository.get_category(session, cat.parent_id) if cat.parent_id else None
-                name = f"{parent.name}/{cat.name}" if parent else cat.name
-        names[key] = name or key
+async def _names(session: AsyncSession, dim: str, keys: list[str], street_id: uuid.UUID) -> dict[str, str]:
+    """Display names of the groups: one query per grouping."""
+    names = {key: _NONE_TITLES.get(dim, "（未指定）") for key in keys if key == ""}
+    real = [key for key in keys if key != ""]
+    if dim == "channel":
+        names.update({key: CHANNEL_TITLES.get(key, key) for key in real})
+    elif dim == "category":
+        categories = {c.id: c for c in await complaints_repository.list_categories(session, street_id)}
+        for key in real:
+            cat = categories.get(uuid.UUID(key))
+            parent = categories.get(cat.parent_id) if cat is not None and cat.parent_id else None
+            names[key] = (f"{parent.name}/{cat.name}" if parent else cat.name) if cat is not None else key
+    else:
+        found = await org.unit_names(session, dim, [uuid.UUID(key) for key in real])
+        names.update({key: found.get(uuid.UUID(key), key) for key in real})
     return names
 
 
 async def scope_out(session: AsyncSession, scope: Scope) -> StatsScope:
     dim = {"street": "street", "community": "community", "department": "department"}[scope.kind]
-    names = await _names(session, dim, [str(scope.id)])
+    names = await _names(session, dim, [str(scope.id)], scope.street_id)
     return StatsScope(kind=ScopeKind(scope.kind), id=scope.id, name=names[str(scope.id)])
 
 
@@ -186,7 +170,7 @@ async def grouped(
     sums = await repository.rollup_sums(session, scope, dim, start, end)
     now_counts = await repository.open_counts(session, scope, dim, start, end, now)
     keys = sorted(set(sums) | set(now_counts))
-    names = await _names(session, dim, keys)
+    names = await _names(session, dim, keys, scope.street_id)
     empty = dict.fromkeys(ALL_MEASURES, 0)
     rows = []
     for key in keys:
