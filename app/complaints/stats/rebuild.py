@@ -176,6 +176,8 @@ def _measure_exprs() -> dict[str, str]:
 
 
 def rollups_sql(where: str = "true") -> str:
+    """Rows are written in primary-key order, so that one scope and grouping over a period is a run of
+    neighbouring heap pages rather than one page per row."""
     exprs = _measure_exprs()
     key_of = {
         "street": "m.street_id::text",
@@ -204,6 +206,7 @@ def rollups_sql(where: str = "true") -> str:
     ) AS k(kind, sid, dim, key)
     WHERE k.sid IS NOT NULL
     GROUP BY k.kind, k.sid, k.dim, m.created_day, k.key, m.street_id
+    ORDER BY k.kind, k.sid, k.dim, m.created_day, k.key
     """  # noqa: S608
 
 
