@@ -54,7 +54,8 @@ async def open_counts(
     """key → (overdue now, sign deadline passed unsigned), over complaints still being handled
     (the partial index ``ix_complaint_stat_facts_open``)."""
     f = ComplaintStatFact
-    conditions = [f.street_id == scope.street_id, f.is_open.is_(True), f.created_day >= start, f.created_day <= end]
+    # Plain ``is_open`` (not ``IS TRUE``) so that the planner matches the partial index's predicate.
+    conditions = [f.street_id == scope.street_id, f.is_open, f.created_day >= start, f.created_day <= end]
     if scope.kind == "community":
         conditions.append(f.community_id == scope.id)
     elif scope.kind == "department":
