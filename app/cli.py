@@ -147,8 +147,14 @@ def migrate_current() -> None:
 
 
 @cli.command("seed-demo")
-def seed_demo_command() -> None:
-    """Load 金城街道's demo organisation. Running it twice changes nothing."""
+def seed_demo_command(
+    complaints: Annotated[
+        int, typer.Option("--complaints", min=0, help="另外批量生成 N 件过去一年的诉求（含事件、评价、退单）并重建统计")
+    ] = 0,
+) -> None:
+    """Load 金城街道's demo organisation. Running it twice changes nothing (``--complaints N`` adds N each time)."""
+    import time
+
     from app.org.seed import seed_demo
 
     url = _database_url()
@@ -157,6 +163,12 @@ def seed_demo_command() -> None:
     upgrade(url)
     created = asyncio.run(seed_demo(url))
     console.print("演示数据已加载" if created else "演示数据已存在，无变化")
+    if complaints:
+        from app.complaints.stats.seed import seed_complaints_url
+
+        started = time.perf_counter()
+        events = asyncio.run(seed_complaints_url(url, complaints))
+        console.print(f"已生成 {complaints} 件诉求、{events} 条事件，用时 {time.perf_counter() - started:.1f} 秒")
 
 
 @openapi_cli.command("export")
@@ -223,6 +235,15 @@ def complaints_auto_close() -> None:
 
     closed = asyncio.run(run_auto_close(_database_url()))
     console.print(f"已自动归档 {closed} 件诉求")
+
+
+@complaints_cli.command("stats-rebuild")
+def complaints_stats_rebuild() -> None:
+    """Recompute the figures (per-complaint facts and daily rollups) from the event log."""
+    from app.complaints.stats.jobs import run_rebuild
+
+    facts, rollups = asyncio.run(run_rebuild(_database_url()))
+    console.print(f"已从事件日志重建统计：{facts} 件诉求，{rollups} 行日汇总")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.calendar import service as calendar_service
 from app.calendar.router import router as calendar_router
 from app.complaints.router import router as complaints_router
+from app.complaints.stats.router import router as complaint_stats_router
 from app.core.clock import Clock, SystemClock
 from app.core.database_url import resolve_database_url
 from app.core.db import create_engine, make_sessionmaker
@@ -43,6 +44,7 @@ def api_routers() -> list[APIRouter]:
         org_router,
         org_write_router,
         *identity_routers,
+        complaint_stats_router,  # before complaints: /complaints/stats is not a /complaints/{id}
         complaints_router,
         trustfund_router,
         sla_router,

@@ -2,6 +2,7 @@
 
 from app.calendar import models as calendar_models  # noqa: F401
 from app.complaints import models as complaint_models  # noqa: F401
+from app.complaints.stats import models as complaint_stat_models  # noqa: F401
 from app.core import audit as core_audit  # noqa: F401
 from app.core import idempotency  # noqa: F401
 from app.core import outbox as outbox_models  # noqa: F401

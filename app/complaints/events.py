@@ -18,6 +18,8 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints.models import Complaint, ComplaintEvent
+from app.complaints.stats import maintain as stats
+from app.complaints.stats.facts import INERT_ACTIONS
 
 Recipient = Literal["resident", "lead_unit", "assist_units", "dispatcher", "supervisor"]
 
@@ -76,7 +78,11 @@ async def emit(
     from app.complaints import notifications
     from app.sla import service as sla
 
+    # Deadlines first: the figures below judge "signed / resolved in time" against them.
     await sla.on_complaint_event(session, complaint, action, from_state=from_state, to_state=to_state)
+    if action not in INERT_ACTIONS:
+        # The figures: this complaint's fact and the daily rollups, in this same transaction.
+        await stats.refresh(session, complaint.id)
     if notify:
         await notifications.send(session, complaint, action, to_state, notify, actor.user_id)
     if complaint.source_type is not None and complaint.source_id is not None:

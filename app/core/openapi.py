@@ -44,6 +44,11 @@ TAGS: list[dict[str, str]] = [
         "开放式预算、批量导入、银行对账、业主查账与质询",
     },
     {"name": "sla", "description": "督办：办理时限策略、暂停计时、延期审批、自动催办与逐级督办、督办回复"},
+    {
+        "name": "stats",
+        "description": "诉求统计：响应率、解决率、满意率、按期办结率、退单率、直办率、办理时长，"
+        "按范围分组，可导出 Excel",
+    },
 ]
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every

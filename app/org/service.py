@@ -160,3 +160,20 @@ async def get_department_by_code(session: AsyncSession, street_id: uuid.UUID, co
     return (
         await session.execute(select(Department).where(Department.street_id == street_id, Department.code == code))
     ).scalar_one_or_none()
+
+
+async def unit_names(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of many units of one kind in one query (for reports): street, community, department,
+    or grid (named with its community, e.g. ``洗河社区第1网格``)."""
+    if not ids:
+        return {}
+    if kind == "grid":
+        grid_rows = await session.execute(
+            select(Grid.id, Community.name, Grid.name)
+            .join(Community, Community.id == Grid.community_id)
+            .where(Grid.id.in_(ids))
+        )
+        return {r[0]: f"{r[1]}{r[2]}" for r in grid_rows}
+    model: Any = {"street": Street, "community": Community, "department": Department}[kind]
+    rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+    return {r[0]: r[1] for r in rows}

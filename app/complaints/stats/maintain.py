@@ -1,0 +1,142 @@
+"""The maintenance hook: after every complaint event, recompute that complaint's fact from its events and
+move the difference into the daily rollups, in the same transaction.
+
+``refresh(session, complaint_id)`` is idempotent and safe to call at any time; ``app.complaints.events.emit``
+calls it once per event. Code that changes an SLA deadline (``sign_due_at`` / ``resolve_due_at``) after the
+event that caused it should call it again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.calendar.service import load_calendar
+from app.complaints.models import Complaint, ComplaintEvent
+from app.complaints.stats.facts import (
+    FACT_FIELDS,
+    ComplaintAttrs,
+    EventRow,
+    Fact,
+    RollupKey,
+    deltas,
+    fold,
+    make_fact,
+)
+from app.complaints.stats.models import ALL_MEASURES, ComplaintStatFact, stat_rollups
+from app.core.calendar import working_time_between
+from app.core.settings import Settings, get_settings
+
+_facts: Table = ComplaintStatFact.__table__  # type: ignore[assignment]
+
+
+@lru_cache(maxsize=1)
+def stats_settings() -> Settings:
+    """Time zone and office hours for the figures (the same for the hook, the rebuild and the seed)."""
+    return get_settings()
+
+
+def stats_tz() -> ZoneInfo:
+    return ZoneInfo(stats_settings().timezone)
+
+
+async def _load_fact(session: AsyncSession, complaint_id: uuid.UUID) -> Fact | None:
+    cols = [_facts.c[name] for name in FACT_FIELDS]
+    row = (
+        await session.execute(select(*cols).where(_facts.c.complaint_id == complaint_id).with_for_update())
+    ).one_or_none()
+    return Fact(**row._asdict()) if row is not None else None
+
+
+async def compute_fact(session: AsyncSession, complaint_id: uuid.UUID, old: Fact | None = None) -> Fact | None:
+    """The fact of one complaint as its events say now (None when it has no events)."""
+    c = (
+        await session.execute(
+            select(
+                Complaint.id,
+                Complaint.street_id,
+                Complaint.community_id,
+                Complaint.grid_id,
+                Complaint.category_id,
+                Complaint.channel,
+                Complaint.sign_due_at,
+                Complaint.resolve_due_at,
+            ).where(Complaint.id == complaint_id)
+        )
+    ).one_or_none()
+    if c is None:
+        return None
+    rows = (
+        await session.execute(
+            select(
+                ComplaintEvent.seq,
+                ComplaintEvent.action,
+                ComplaintEvent.created_at,
+                ComplaintEvent.to_state,
+                ComplaintEvent.payload,
+            )
+            .where(ComplaintEvent.complaint_id == complaint_id)
+            .order_by(ComplaintEvent.seq)
+        )
+    ).all()
+    if not rows:
+        return None
+    folded = fold([EventRow(r.seq, r.action, r.created_at, r.to_state, r.payload or {}) for r in rows])
+    handling: int | None = None
+    if folded.resolved_at is not None and folded.first_dispatch_at is not None:
+        if (
+            old is not None
+            and old.handling_seconds is not None
+            and old.resolved_at == folded.resolved_at
+            and old.first_dispatch_at == folded.first_dispatch_at
+        ):
+            handling = old.handling_seconds
+        else:
+            cal = await load_calendar(session, stats_settings(), c.street_id)
+            handling = working_time_between(cal, folded.first_dispatch_at, folded.resolved_at) // timedelta(seconds=1)
+    attrs = ComplaintAttrs(**c._asdict())
+    return make_fact(attrs, folded, stats_tz(), handling)
+
+
+async def apply_deltas(session: AsyncSession, street_id: uuid.UUID, changes: dict[RollupKey, dict[str, int]]) -> None:
+    """Add the deltas to the rollup rows (one statement, rows in key order so that concurrent
+    transactions lock them in the same order)."""
+    if not changes:
+        return
+    values: list[dict[str, Any]] = []
+    for (kind, scope_id, dim, day, key), m in changes.items():
+        values.append(
+            {"scope_kind": kind, "scope_id": scope_id, "dim": dim, "day": day, "key": key, "street_id": street_id, **m}
+        )
+    stmt = insert(stat_rollups).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["scope_kind", "scope_id", "dim", "day", "key"],
+        set_={name: stat_rollups.c[name] + stmt.excluded[name] for name in ALL_MEASURES},
+    )
+    await session.execute(stmt)
+
+
+async def refresh(session: AsyncSession, complaint_id: uuid.UUID) -> None:
+    """Bring the complaint's fact and its rollups up to date with its events."""
+    old = await _load_fact(session, complaint_id)
+    new = await compute_fact(session, complaint_id, old)
+    if new == old:
+        return
+    if new is None:
+        await session.execute(_facts.delete().where(_facts.c.complaint_id == complaint_id))
+    else:
+        row = new.as_row()
+        stmt = insert(_facts).values(row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["complaint_id"], set_={k: stmt.excluded[k] for k in row if k != "complaint_id"}
+        )
+        await session.execute(stmt)
+    street_id = (new or old).street_id  # type: ignore[union-attr]
+    await apply_deltas(session, street_id, deltas(old, new))
