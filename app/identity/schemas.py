@@ -27,7 +27,12 @@ class PasswordLoginIn(BaseModel):
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=16, max_length=256, description="登录或上次刷新返回的刷新令牌")
+    refresh_token: str = Field(
+        min_length=16,
+        max_length=256,
+        description="登录或上次刷新返回的刷新令牌",
+        examples=["rt_3q2x7Zk9mW4pL8vN1cB6hJ0sD5fG2aE9"],
+    )
 
 
 class GrantOut(BaseModel):

@@ -132,5 +132,5 @@ class PropertyCompanyIn(BaseModel):
 
 
 class PropertyCompanyPatch(_Patch):
-    name: str | None = Field(default=None, min_length=1, max_length=128)
-    contact_phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, min_length=1, max_length=128, examples=["济宁金城物业服务有限公司"])
+    contact_phone: str | None = Field(default=None, max_length=32, examples=["0537-2345678"])
