@@ -15,7 +15,10 @@ _servers: dict[Path, Any] = {}
 
 def embedded_server_uri(data_dir: Path, database: str = "postgres") -> str:
     """Start (or reuse) the embedded server whose data lives under ``data_dir/pg``; return a libpq URI."""
-    import pgserver
+    # pgserver warns at import time that XDG_RUNTIME_DIR is unset (normal on servers and in containers).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
 
     pgdata = (data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
