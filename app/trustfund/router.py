@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
-from openpyxl import Workbook
 from pydantic import Field
 
 from app.core.db import Session
@@ -18,10 +15,11 @@ from app.core.errors import ProblemError
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
+from app.core.spreadsheet import Cell
 from app.identity.principal import CurrentPrincipal, require_roles
 from app.identity.roles import Role
 from app.ledger import service as ledger
-from app.trustfund import errors, repository, service
+from app.trustfund import errors, export, repository, service
 from app.trustfund.models import (
     Budget,
     BudgetComment,
@@ -680,14 +678,6 @@ async def monthly_statement(month: MonthPath, session: Session, access: Access) 
     return _statement_out(await service.monthly_statement(session, access.fund, month))
 
 
-EXPORT_HEADER = ["入账时间", "类型", "类别", "金额(分)", "金额(元)", "酬金(分)", "付款户", "收款方", "说明", "业务编号"]
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
-
-
 @router.get(
     f"{PREFIX}/statements/{{month}}/export",
     summary="导出月度收支明细",
@@ -711,13 +701,13 @@ async def export_statement(
 ) -> Response:
     st = await service.monthly_statement(session, access.fund, month)
     payers = await service.payer_labels(session, access, st.transactions)
-    rows: list[list[str | int]] = [
+    rows: list[list[Cell]] = [
         [
             t.posted_at.astimezone(service.TZ).strftime("%Y-%m-%d %H:%M:%S") if t.posted_at else "",
             "收入" if t.kind == "income" else "支出",
             service.category_title(t.kind, t.category),
             t.amount_fen,
-            _yuan(t.amount_fen),
+            export.yuan(t.amount_fen),
             t.remuneration_fen,
             payers.get(t.payer_household_id, "") if t.payer_household_id else "",
             t.payee or "",
@@ -726,32 +716,13 @@ async def export_statement(
         ]
         for t in st.transactions
     ]
-    summary = _statement_out(st)
     filename = f"statement-{month}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(rows)
-        writer.writerow([])
-        writer.writerow(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
-        return Response(("\ufeff" + buf.getvalue()).encode(), media_type="text/csv; charset=utf-8", headers=headers)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{month} 收支明细"
-    ws.append(EXPORT_HEADER)
-    for row in rows:
-        ws.append(row)
-    ws.append([])
-    ws.append(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=headers,
-    )
+        data = export.statement_csv(rows, st.opening_fen, st.closing_fen)
+        return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
+    data = export.statement_xlsx(f"{month} 收支明细", rows, st.opening_fen, st.closing_fen)
+    return Response(data, media_type=export.XLSX, headers=headers)
 
 
 @router.post(
