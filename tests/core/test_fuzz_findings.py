@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -195,3 +196,19 @@ async def test_enforced_calendar_limits_are_declared(client) -> None:
     year = paths["/api/v1/calendar/years/{year}"]["put"]["parameters"][0]["schema"]
     assert (year["minimum"], year["maximum"]) == (2000, 2099)
     assert date(2000, 1, 1).year == year["minimum"]
+
+
+async def test_every_secured_operation_with_a_body_answers_401_before_parsing_it(app, client) -> None:
+    checked = []
+    for path, item in app.openapi()["paths"].items():
+        for method, op in item.items():
+            if "requestBody" not in op or op.get("x-public") or not op.get("security"):
+                continue
+            concrete = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
+            for content_type in ("application/json", "multipart/form-data; boundary=x"):
+                resp = await client.request(
+                    method.upper(), concrete, content=b"{not json", headers={"Content-Type": content_type}
+                )
+                assert resp.status_code == 401, f"{method.upper()} {path}: {resp.status_code} {resp.text}"
+            checked.append(path)
+    assert len(checked) >= 50
