@@ -1,6 +1,6 @@
 """督办 rules: policies, the stage clocks behind every complaint, pause, 延期, 催办/督办 and their replies.
 
-The complaints domain calls ``on_complaint_event`` from its one event hook (``complaints.events.emit``),
+``app.sla.subscribers`` runs ``on_complaint_event`` for every ``ComplaintChanged`` (first, ``Stage.CLOCKS``),
 so every transition starts, stops or moves the clocks in the same transaction; ``scan`` (a periodic job)
 raises 催办 at 75 % of a stage's time, 督办 level 1 at the deadline and level 2 two working days later.
 """
@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.service import load_calendar
-from app.complaints import service as complaints
-from app.complaints.events import SYSTEM, EventActor
+from app.complaints import api as complaints
+from app.complaints.api import HANDLING, SYSTEM, Actor, EventActor, State
 from app.complaints.models import Complaint
-from app.complaints.workflow import HANDLING, Actor, State
 from app.core import audit, context
 from app.core.calendar import BusinessCalendar, add_working_days
 from app.core.pagination import PageParams
@@ -272,7 +271,7 @@ _HANDLED = frozenset(
 async def on_complaint_event(
     session: AsyncSession, complaint: Complaint, action: str, *, from_state: str | None, to_state: str | None
 ) -> None:
-    """Start, stop or move the stage clocks after a complaint event (called by ``complaints.events.emit``)."""
+    """Start, stop or move the stage clocks after a complaint event (run by ``app.sla.subscribers``)."""
     if action not in _HANDLED:
         return
     now = context.now()
@@ -613,11 +612,10 @@ async def _unit_of(complaint: Complaint, stage: str | None) -> tuple[str, uuid.U
 
 
 async def _handlers(session: AsyncSession, complaint: Complaint, unit_type: str, scope: uuid.UUID) -> list[uuid.UUID]:
-    from app.complaints.notifications import HANDLER_ROLES
 
     if unit_type != "street" and complaint.lead_person_id is not None:
         return [complaint.lead_person_id]
-    return await directory.holders(session, HANDLER_ROLES[unit_type], scope)
+    return await directory.holders(session, complaints.HANDLER_ROLES[unit_type], scope)
 
 
 async def _heads(session: AsyncSession, unit_type: str, unit_id: uuid.UUID, scope: uuid.UUID) -> list[uuid.UUID]:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.complaints import service as complaints_service
+from app.complaints import api as complaints_service
 from app.identity.households import approved_compound_ids, approved_household_ids
 from app.identity.principal import Principal
 from app.identity.roles import Role
