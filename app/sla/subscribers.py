@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.complaints.api import ComplaintChanged
 from app.complaints.models import Complaint
 from app.core.events import Stage, subscriber
-from app.sla import service
+from app.sla import stage_clocks
 
 
 @subscriber(ComplaintChanged, stage=Stage.CLOCKS, name="sla.clocks")
@@ -15,6 +15,6 @@ async def move_clocks(session: AsyncSession, event: ComplaintChanged) -> None:
     complaint = await session.get(Complaint, event.complaint_id)
     if complaint is None:  # pragma: no cover - the event was just written for it
         return
-    await service.on_complaint_event(
+    await stage_clocks.on_complaint_event(
         session, complaint, event.action, from_state=event.from_state, to_state=event.to_state
     )

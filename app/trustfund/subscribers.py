@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.complaints.api import ComplaintChanged
 from app.complaints.models import Complaint
 from app.core.events import Stage, subscriber
-from app.trustfund import service
+from app.trustfund import owner_queries
 
 SOURCE_TYPE = "trustfund_query"
 # Actions after which the 质询 is answered; states in which it is closed without an answer.
@@ -34,4 +34,4 @@ async def record_query_answer(session: AsyncSession, event: ComplaintChanged) ->
         or complaint.reject_reason
         or ("居民已撤回" if event.to_state == "withdrawn" else "已归档")
     )
-    await service.record_query_resolution(session, event.source_id, text, status=status)
+    await owner_queries.record_query_resolution(session, event.source_id, text, status=status)
