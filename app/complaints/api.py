@@ -6,7 +6,8 @@ hotline, 金小蜂, 金城荟) may use. Other domains import this module, ``sche
   ``get_view`` (the caller's view), ``follower_ids``;
 - lock it: ``lock_complaint`` (the global lock order: complaint row first), ``get_readable_for_update``;
 - act on it: ``authorize`` (visibility → version → state → relation) then ``record_event`` (timeline);
-- hear about it: subscribe to ``ComplaintChanged`` (``app.core.events.subscriber``).
+- hear about it: subscribe to ``ComplaintChanged`` (``app.core.events.subscriber``);
+- add to its detail: ``provide_deadline_view`` (the SLA module fills ``ComplaintOut.sla``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from app.complaints.schemas import (
     ContactPreference,
     LocationIn,
 )
-from app.complaints.views import get_view
+from app.complaints.views import get_view, provide_deadline_view
 from app.complaints.workflow import (
     HANDLING,
     STATE_TITLES,
@@ -49,9 +50,8 @@ from app.complaints.workflow import (
     allowed_actions,
 )
 from app.core.errors import ProblemError
-from app.identity.principal import Principal
-from app.identity.roles import Role
-from app.org import service as org
+from app.identity.api import Principal, Role
+from app.org import api as org
 
 __all__ = [
     "EVENT_TITLES",
@@ -76,6 +76,7 @@ __all__ = [
     "get_view",
     "lock_complaint",
     "open_complaint",
+    "provide_deadline_view",
     "record_event",
     "set_due_at",
     "unit_scope",
