@@ -88,6 +88,14 @@ class UnitOfWorkRoute(APIRoute):
             self._uuid_params = frozenset(names)
         return self._uuid_params
 
+    def _ids_well_formed(self, params: dict[str, Any]) -> bool:
+        try:
+            for name in self._uuid_path_params() & params.keys():
+                uuid.UUID(str(params[name]))
+        except ValueError:
+            return False
+        return True
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """A path whose id segment is no UUID is only a partial match (like a wrong method).
 
@@ -96,27 +104,14 @@ class UnitOfWorkRoute(APIRoute):
         the router still falls back to this route and its 422.
         """
         match, child = super().matches(scope)
-        if match is Match.FULL and (names := self._uuid_path_params()):
-            params = child.get("path_params", {})
-            for name in names & params.keys():
-                try:
-                    uuid.UUID(str(params[name]))
-                except ValueError:
-                    return Match.PARTIAL, child
+        if match is Match.FULL and not self._ids_well_formed(child.get("path_params", {})):
+            return Match.PARTIAL, child
         return match, child
 
     def path_matches(self, path: str) -> bool:
         """``path`` (with well-formed ids) is this route's, whatever the method: for a 405's ``Allow``."""
         found = self.path_regex.match(path)
-        if found is None:
-            return False
-        params = found.groupdict()
-        try:
-            for name in self._uuid_path_params() & params.keys():
-                uuid.UUID(params[name])
-        except ValueError:
-            return False
-        return True
+        return found is not None and self._ids_well_formed(found.groupdict())
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
