@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from app.core import errors
 from app.core.security import issue_access_token
 from app.core.settings import Environment, Settings
 from app.identity.models import RoleAssignment, User
@@ -17,6 +18,9 @@ from app.org.seed import STREET, demo_id
 from tests.db_harness import Server, build_template, test_server, unique_name
 
 STREET_ID = demo_id("street", STREET[0])
+
+# Answering with an undeclared problem code (or another status than declared) fails the test that does it.
+errors.STRICT_CATALOGUE = True
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import problem_response
+from app.core.errors import ProblemType, problem_response, problem_type
 from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
 
@@ -20,6 +20,13 @@ log = logging.getLogger("app.health")
 
 # ``app.state.readiness_checks``: async (session, app) -> warnings, run on every /readyz call.
 ReadinessCheck = Callable[[AsyncSession, FastAPI], Awaitable[list[str]]]
+
+DATABASE_UNAVAILABLE = problem_type("system.database_unavailable", 503, "数据库不可用", "/readyz 无法连接数据库")
+MIGRATIONS_PENDING = problem_type("system.migrations_pending", 503, "数据库迁移未完成", "/readyz 发现迁移未到最新")
+
+
+def _problem(request: Request, kind: ProblemType, detail: str) -> JSONResponse:
+    return problem_response(request, kind.status, kind.code, kind.title, detail)
 
 
 @router.get("/healthz", summary="进程存活检查")
@@ -50,13 +57,11 @@ async def readyz(request: Request) -> Any:
                         log.exception("readiness check failed")
                         warnings.append(f"{getattr(check, '__name__', 'check')}: 检查失败")
     except Exception:
-        return problem_response(request, 503, "system.database_unavailable", "数据库不可用", "无法连接数据库")
+        return _problem(request, DATABASE_UNAVAILABLE, "无法连接数据库")
     if current != expected:
-        return problem_response(
+        return _problem(
             request,
-            503,
-            "system.migrations_pending",
-            "数据库迁移未完成",
+            MIGRATIONS_PENDING,
             f"当前版本 {sorted(current)}，应为 {sorted(expected)}；请运行 jincheng migrate upgrade",
         )
     return JSONResponse({"status": "ready", "migrations": sorted(current), "warnings": warnings})
