@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.core.labels import labelled
+
 
 class Urgency(StrEnum):
     normal = "normal"  # 一般
@@ -33,6 +35,44 @@ class SlaState(StrEnum):
     on_track = "on_track"  # 正常
     warning = "warning"  # 预警：时限已用 75% 以上
     overdue = "overdue"  # 超期
+
+
+class StageOutcome(StrEnum):
+    met = "met"
+    missed = "missed"
+    cancelled = "cancelled"
+
+
+class ExtensionState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class SupervisionKind(StrEnum):
+    remind = "remind"
+    supervise = "supervise"
+
+
+class SupervisionSource(StrEnum):
+    auto = "auto"
+    manual = "manual"
+
+
+class SupervisionState(StrEnum):
+    open = "open"
+    replied = "replied"
+
+
+labelled(Urgency, {"normal": "一般", "urgent": "紧急", "emergency": "特急"})
+labelled(LimitUnit, {"minutes": "分钟", "hours": "小时", "working_hours": "工作小时", "working_days": "工作日"})
+labelled(Stage, {"accept": "受理派单", "sign": "签收", "resolve": "办结", "followup": "回访"})
+labelled(SlaState, {"on_track": "正常", "warning": "预警", "overdue": "超期"})
+labelled(StageOutcome, {"met": "按期", "missed": "超期", "cancelled": "取消"})
+labelled(ExtensionState, {"pending": "待审批", "approved": "已批准", "rejected": "未批准"})
+labelled(SupervisionKind, {"remind": "催办", "supervise": "督办"})
+labelled(SupervisionSource, {"auto": "系统自动", "manual": "督办员发起"})
+labelled(SupervisionState, {"open": "待回复", "replied": "已回复"})
 
 
 class LimitIn(BaseModel):
@@ -89,7 +129,7 @@ class StageOut(BaseModel):
     started_at: datetime
     due_at: datetime
     ended_at: datetime | None
-    outcome: str | None = Field(description="met 按期 / missed 超期 / cancelled 取消（改派、撤回等）")
+    outcome: StageOutcome | None = Field(description="阶段结果（取消：改派、撤回等）；进行中为 null")
     wall_clock: bool = Field(description="true：按自然时间计时；false：按工作时间计时")
     budget_minutes: int = Field(description="本阶段时限（分钟，含已批准的延期）")
     elapsed_minutes: int = Field(description="已用时间（分钟；暂停期间不计）")
@@ -102,7 +142,7 @@ class ExtensionOut(BaseModel):
     complaint_id: uuid.UUID
     working_days: int
     reason: str
-    state: str = Field(description="pending 待审批 / approved 已批准 / rejected 未批准")
+    state: ExtensionState = Field(description="延期申请状态")
     requested_by: uuid.UUID
     decided_by: uuid.UUID | None
     decided_at: datetime | None
@@ -165,16 +205,16 @@ class ReplyIn(BaseModel):
 class SupervisionOut(BaseModel):
     id: uuid.UUID
     complaint_id: uuid.UUID
-    kind: str = Field(description="remind 催办 / supervise 督办")
+    kind: SupervisionKind = Field(description="催办或督办")
     level: int = Field(description="0 催办；1 一级督办（单位负责人）；2 二级督办（街道领导）")
-    source: str = Field(description="auto 系统自动 / manual 督办员发起")
+    source: SupervisionSource = Field(description="发起方式")
     stage: Stage | None
-    unit_type: str
+    unit_type: str = Field(description="被督办单位的类型，取值同 UnitType", examples=["department"])
     unit_id: uuid.UUID
     due_at: datetime | None = Field(description="被催办/督办的期限")
     instructions: str | None
     reply_due_at: datetime | None
-    state: str = Field(description="open 待回复 / replied 已回复")
+    state: SupervisionState = Field(description="督办状态")
     reply_text: str | None
     replied_by: uuid.UUID | None
     replied_at: datetime | None
