@@ -20,6 +20,7 @@ from app.complaints.schemas import (
     Channel,
     ComplaintOut,
     ComplaintRegister,
+    ComplaintRejectIn,
     ComplaintSubmit,
     ComplaintSummary,
     DispatchIn,
@@ -28,7 +29,6 @@ from app.complaints.schemas import (
     OnSpotIn,
     PhotoOut,
     RateIn,
-    RejectIn,
     ResolveIn,
     ReturnIn,
     SignIn,
@@ -267,7 +267,7 @@ async def accept(
 
 @router.post("/complaints/{complaint_id}/reject", summary="不予受理（派单员）", responses=ACTION_ERRORS)
 async def reject(
-    complaint_id: uuid.UUID, body: RejectIn, session: Session, principal: CurrentPrincipal
+    complaint_id: uuid.UUID, body: ComplaintRejectIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
     await service.reject(session, principal, complaint_id, body)
     return await _answer(session, principal, complaint_id)

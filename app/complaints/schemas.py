@@ -277,7 +277,7 @@ class AcceptIn(Versioned):
     model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1}]})
 
 
-class RejectIn(Versioned):
+class ComplaintRejectIn(Versioned):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"version": 1, "reason": "out_of_jurisdiction", "text": "属于相邻街道"}]}
     )
@@ -398,7 +398,7 @@ class PhotoOut(BaseModel):
     thumbnail_url: str
 
 
-class AssignmentOut(BaseModel):
+class ComplaintAssignmentOut(BaseModel):
     role: AssignmentRole = Field(description="主办或协办")
     unit_type: UnitType
     unit_id: uuid.UUID
@@ -448,7 +448,7 @@ class ComplaintOut(BaseModel):
     contact_name: str | None
     contact_phone: str | None = Field(description="经办人员看到完整号码，其他人看到 138****5678")
     photos: list[PhotoOut]
-    assignments: list[AssignmentOut] = Field(description="当前主办与协办单位")
+    assignments: list[ComplaintAssignmentOut] = Field(description="当前主办与协办单位")
     suggested_assignment: SuggestionOut | None = Field(description="派单建议（仅派单员在待派单时可见）")
     allowed_actions: list[Action] = Field(description="调用者当前可执行的操作，前端据此显示按钮")
     result_text: str | None
@@ -507,3 +507,8 @@ class TimelineOut(BaseModel):
     complaint_id: uuid.UUID
     number: str
     items: list[TimelineEventOut]
+
+
+# Old names, kept until complaints/service.py (being split on branch `events`) imports the new ones.
+RejectIn = ComplaintRejectIn
+AssignmentOut = ComplaintAssignmentOut

@@ -170,6 +170,78 @@ def _declare_problem_codes(schema: dict[str, Any]) -> None:
             op["x-problem-codes"] = listed
 
 
+# Multipart bodies FastAPI would name `Body_<operationId>`: their published names.
+UPLOAD_BODY_NAMES = {
+    "complaints-upload_photo": "ComplaintPhotoUpload",
+    "trustfund-import_incomes": "IncomeImportUpload",
+    "trustfund-upload_voucher": "VoucherUpload",
+}
+
+
+def _binary_uploads(node: Any) -> None:
+    """File fields as `format: binary` (what generators turn into a real file upload), not contentMediaType."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("contentMediaType") == "application/octet-stream":
+            node.pop("contentMediaType")
+            node["format"] = "binary"
+        for value in node.values():
+            _binary_uploads(value)
+    elif isinstance(node, list):
+        for item in node:
+            _binary_uploads(item)
+
+
+def _published_name(name: str) -> str | None:
+    """`Body_<operationId>` → its upload name; `Page_ComplaintSummary_` → `ComplaintSummaryPage`,
+    `Page_StreetOut_` → `StreetPage`; None for names that are fine as they are."""
+    if name.startswith("Body_"):
+        op_id = name.removeprefix("Body_")
+        fallback = "".join(part.title() for part in op_id.replace("-", "_").split("_")) + "Upload"
+        return UPLOAD_BODY_NAMES.get(op_id, fallback)
+    if name.startswith("Page_") and name.endswith("_"):
+        return name.removeprefix("Page_").removesuffix("_").removesuffix("Out") + "Page"
+    return None
+
+
+def _rename_generated_schemas(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    renames: dict[str, str] = {}
+    for name in list(components):
+        new = _published_name(name)
+        if new is None:
+            continue
+        if new in components:
+            raise ValueError(f"schema name {new} (from {name}) is taken")
+        body = components.pop(name)
+        body["title"] = new
+        components[new] = body
+        renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
+
+    def fix_refs(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref in renames:
+                node["$ref"] = renames[ref]
+            for value in node.values():
+                fix_refs(value)
+        elif isinstance(node, list):
+            for item in node:
+                fix_refs(item)
+
+    fix_refs(schema)
+    _binary_uploads(schema)
+
+
+def _describe_success(schema: dict[str, Any]) -> None:
+    """FastAPI's English "Successful Response" becomes Chinese text naming what the operation does."""
+    for path_item in schema.get("paths", {}).values():
+        for op in path_item.values():
+            for status, resp in op.get("responses", {}).items():
+                if status.startswith(("2", "3")) and resp.get("description") == "Successful Response":
+                    what = op.get("summary", "")
+                    resp["description"] = f"成功：{what}" if status != "204" else f"成功，无响应体：{what}"
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -188,6 +260,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         schema["components"]["schemas"].setdefault(name, sub)
     _declare_common_statuses(schema)
     _declare_problem_codes(schema)
+    _rename_generated_schemas(schema)
+    _describe_success(schema)
     app.openapi_schema = schema
     return schema
 

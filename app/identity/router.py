@@ -19,11 +19,11 @@ from app.identity.principal import CurrentPrincipal, Principal, require_roles
 from app.identity.roles import Role, ScopeType
 from app.identity.schemas import (
     AssignmentIn,
-    AssignmentOut,
     AuditOut,
     BindIn,
+    BindingDecisionIn,
+    BindingRejectIn,
     BindingRequestOut,
-    DecisionIn,
     HouseholdBindingOut,
     InviteIn,
     InviteOut,
@@ -34,7 +34,7 @@ from app.identity.schemas import (
     PhoneOut,
     RedeemIn,
     RefreshIn,
-    RejectIn,
+    RoleAssignmentOut,
     TokenPair,
     UserBrief,
     WeChatLoginIn,
@@ -153,9 +153,9 @@ async def set_phone(body: PhoneIn, principal: CurrentPrincipal, session: Session
     status_code=201,
     responses=problems(401, 403, 404, 409),
 )
-async def grant_role(body: AssignmentIn, principal: CurrentPrincipal, session: Session) -> AssignmentOut:
+async def grant_role(body: AssignmentIn, principal: CurrentPrincipal, session: Session) -> RoleAssignmentOut:
     assignment = await access.grant(session, principal, body.user_id, body.role, body.scope_id)
-    return AssignmentOut.model_validate(assignment)
+    return RoleAssignmentOut.model_validate(assignment)
 
 
 @access_router.delete(
@@ -191,9 +191,9 @@ async def create_invite(body: InviteIn, principal: CurrentPrincipal, session: Se
     description="已使用的邀请码返回 409，过期的返回 410。",
     responses=problems(401, 404, 409, 410),
 )
-async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> AssignmentOut:
+async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> RoleAssignmentOut:
     assignment = await access.redeem_invite(session, principal, body.code)
-    return AssignmentOut.model_validate(assignment)
+    return RoleAssignmentOut.model_validate(assignment)
 
 
 @access_router.get(
@@ -269,7 +269,7 @@ async def list_binding_requests(
     responses=problems(401, 403, 404, 409),
 )
 async def approve_binding(
-    binding_id: uuid.UUID, body: DecisionIn, principal: CurrentPrincipal, session: Session
+    binding_id: uuid.UUID, body: BindingDecisionIn, principal: CurrentPrincipal, session: Session
 ) -> HouseholdBindingOut:
     decided = await binding.decide(session, principal, binding_id, True, body.reason)
     return HouseholdBindingOut.model_validate(decided)
@@ -281,7 +281,7 @@ async def approve_binding(
     responses=problems(401, 403, 404, 409),
 )
 async def reject_binding(
-    binding_id: uuid.UUID, body: RejectIn, principal: CurrentPrincipal, session: Session
+    binding_id: uuid.UUID, body: BindingRejectIn, principal: CurrentPrincipal, session: Session
 ) -> HouseholdBindingOut:
     decided = await binding.decide(session, principal, binding_id, False, body.reason)
     return HouseholdBindingOut.model_validate(decided)

@@ -131,7 +131,7 @@ class AssignmentIn(BaseModel):
     scope_id: uuid.UUID | None = Field(default=None, description="角色范围单位的 id（网格、社区、小区……）")
 
 
-class AssignmentOut(BaseModel):
+class RoleAssignmentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     user_id: uuid.UUID
@@ -187,11 +187,11 @@ class BindingRequestOut(HouseholdBindingOut):
     applicant: UserBrief
 
 
-class DecisionIn(BaseModel):
+class BindingDecisionIn(BaseModel):
     reason: str | None = Field(default=None, min_length=1, max_length=256, examples=["房产证信息与登记不符"])
 
 
-class RejectIn(BaseModel):
+class BindingRejectIn(BaseModel):
     reason: str = Field(min_length=1, max_length=256, description="驳回理由（必填）", examples=["房产证信息与登记不符"])
 
 

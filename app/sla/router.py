@@ -18,7 +18,7 @@ from app.identity.roles import Role
 from app.sla import service
 from app.sla.repository import SupervisionFilters
 from app.sla.schemas import (
-    DecisionIn,
+    ExtensionDecisionIn,
     ExtensionIn,
     ExtensionOut,
     PauseIn,
@@ -134,7 +134,7 @@ async def request_extension(
     responses=ACTION_ERRORS,
 )
 async def decide_extension(
-    extension_id: uuid.UUID, body: DecisionIn, session: Session, principal: CurrentPrincipal
+    extension_id: uuid.UUID, body: ExtensionDecisionIn, session: Session, principal: CurrentPrincipal
 ) -> ExtensionOut:
     return service.extension_out(await service.decide_extension(session, principal, extension_id, body))
 

@@ -187,7 +187,7 @@ class ExtensionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, examples=["需协调供水公司更换主管道，材料到货需 3 个工作日"])
 
 
-class DecisionIn(BaseModel):
+class ExtensionDecisionIn(BaseModel):
     approve: bool = Field(examples=[True])
     note: str | None = Field(default=None, max_length=500, examples=["同意延期，请按新期限办结"])
 
@@ -224,3 +224,7 @@ class SupervisionOut(BaseModel):
 
 class ScanOut(BaseModel):
     created: int = Field(description="本次新建的催办/督办记录数")
+
+
+# Old name, kept until sla/service.py (being split on branch `events`) imports the new one.
+DecisionIn = ExtensionDecisionIn

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from app.core.labels import labelled
 from app.ledger.service import DESCRIPTION_MAX
@@ -250,7 +250,7 @@ class ApproveIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class RejectIn(BaseModel):
+class ExpenseRejectIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "报价偏高，请补充比价材料"}]})
     reason: str = Field(min_length=1, max_length=500, description="驳回理由")
 
@@ -311,10 +311,24 @@ class TransactionOut(BaseModel):
     query_count: int = 0
 
 
+class PostingOut(BaseModel):
+    account: str = Field(description="科目代码", examples=["fund"])
+    amount_fen: int = Field(description="金额（分）：借为正、贷为负", examples=[-90000])
+
+
 class TransactionDetailOut(TransactionOut):
     ledger_seq: int | None
     ledger_hash: str | None
-    postings: list[tuple[str, int]] = Field(description="记账行：[科目, 金额（借为正、贷为负）]")
+    postings: list[PostingOut] = Field(description="记账行")
+
+    @field_validator("postings", mode="before")
+    @classmethod
+    def _postings_from_pairs(cls, value: Any) -> Any:
+        # The ledger answers (account, amount) pairs; clients get objects (generators handle them better).
+        if isinstance(value, list):
+            return [{"account": v[0], "amount_fen": v[1]} if isinstance(v, tuple | list) else v for v in value]
+        return value
+
     vouchers: list[VoucherOut]
     approval_list: list[ApprovalOut]
     queries: list[QueryOut]
@@ -465,3 +479,7 @@ class ImportReportOut(BaseModel):
 class QueryCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"question": "这笔维修费为何比去年高一倍？"}]})
     question: str = Field(min_length=1, max_length=1000)
+
+
+# Old name, kept until trustfund/router.py (being split on branch `events`) imports the new one.
+RejectIn = ExpenseRejectIn
