@@ -517,6 +517,8 @@ async def _download(
 @router.get(
     "/complaint-photos/{photo_id}",
     summary="下载诉求图片（仅能查看该诉求的人）",
+    description="返回去除 EXIF 后的图片。尚未使用的图片仅上传者可下载；已用于诉求的图片仅能查看该诉求的人可下载，"
+    "内部备注的图片仅工作人员可下载；否则 404 `complaint.photo_not_found`。",
     response_class=Response,
     responses=_IMAGE_RESPONSE,
 )
@@ -529,6 +531,7 @@ async def download_photo(
 @router.get(
     "/complaint-photos/{photo_id}/thumbnail",
     summary="下载诉求图片缩略图",
+    description="返回 320 像素缩略图；权限同原图。",
     response_class=Response,
     responses=_IMAGE_RESPONSE,
 )

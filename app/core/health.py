@@ -29,7 +29,7 @@ def _problem(request: Request, kind: ProblemType, detail: str) -> JSONResponse:
     return problem_response(request, kind.status, kind.code, kind.title, detail)
 
 
-@router.get("/healthz", summary="进程存活检查")
+@router.get("/healthz", summary="进程存活检查", description="进程在运行即返回 200，不访问数据库。")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -37,6 +37,8 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="就绪检查：数据库可用且迁移已到最新",
+    description="负载均衡用：数据库可连接且迁移已到最新时返回 200，"
+    "`warnings` 列出需要处理的事项（如未录入的节假日年份）；否则 503。",
     responses=problems(503),
 )
 async def readyz(request: Request) -> Any:
@@ -70,6 +72,7 @@ async def readyz(request: Request) -> Any:
 @router.get(
     "/metrics",
     summary="Prometheus 指标",
+    description="Prometheus 抓取的请求计数与耗时等指标（文本格式）。",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"}},
 )

@@ -91,6 +91,7 @@ async def pause(complaint_id: uuid.UUID, body: PauseIn, session: Session, princi
 @router.post(
     "/complaints/{complaint_id}/sla/resume",
     summary="恢复计时（主办单位、派单员）",
+    description="结束等待居民，恢复暂停的计时；期限顺延暂停期间的工作时间。未暂停时返回 409 `sla.not_paused`。",
     responses=ACTION_ERRORS,
 )
 async def resume(
