@@ -8,13 +8,16 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+# What a complaint shows of its clocks is part of the complaint's own read model (ComplaintOut.sla), so
+# those bodies live in app.complaints.schemas; re-exported here under the same names.
+from app.complaints.schemas import ExtensionOut as ExtensionOut
+from app.complaints.schemas import SlaOut as SlaOut
+from app.complaints.schemas import SlaState as SlaState
+from app.complaints.schemas import Stage as Stage
+from app.complaints.schemas import StageOut as StageOut
+from app.complaints.schemas import UnitType
+from app.complaints.schemas import Urgency as Urgency
 from app.core.labels import labelled
-
-
-class Urgency(StrEnum):
-    normal = "normal"  # 一般
-    urgent = "urgent"  # 紧急
-    emergency = "emergency"  # 特急（安全、生命、财产）
 
 
 class LimitUnit(StrEnum):
@@ -22,31 +25,6 @@ class LimitUnit(StrEnum):
     hours = "hours"  # 自然小时（夜间、节假日照常计时）
     working_hours = "working_hours"  # 工作小时
     working_days = "working_days"  # 工作日
-
-
-class Stage(StrEnum):
-    accept = "accept"  # 受理派单
-    sign = "sign"  # 签收（自派单起）
-    resolve = "resolve"  # 办结（自派单起）
-    followup = "followup"  # 回访（自办结起）
-
-
-class SlaState(StrEnum):
-    on_track = "on_track"  # 正常
-    warning = "warning"  # 预警：时限已用 75% 以上
-    overdue = "overdue"  # 超期
-
-
-class StageOutcome(StrEnum):
-    met = "met"
-    missed = "missed"
-    cancelled = "cancelled"
-
-
-class ExtensionState(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
 
 
 class SupervisionKind(StrEnum):
@@ -64,12 +42,7 @@ class SupervisionState(StrEnum):
     replied = "replied"
 
 
-labelled(Urgency, {"normal": "一般", "urgent": "紧急", "emergency": "特急"})
 labelled(LimitUnit, {"minutes": "分钟", "hours": "小时", "working_hours": "工作小时", "working_days": "工作日"})
-labelled(Stage, {"accept": "受理派单", "sign": "签收", "resolve": "办结", "followup": "回访"})
-labelled(SlaState, {"on_track": "正常", "warning": "预警", "overdue": "超期"})
-labelled(StageOutcome, {"met": "按期", "missed": "超期", "cancelled": "取消"})
-labelled(ExtensionState, {"pending": "待审批", "approved": "已批准", "rejected": "未批准"})
 labelled(SupervisionKind, {"remind": "催办", "supervise": "督办"})
 labelled(SupervisionSource, {"auto": "系统自动", "manual": "督办员发起"})
 labelled(SupervisionState, {"open": "待回复", "replied": "已回复"})
@@ -123,51 +96,6 @@ class PolicyOut(BaseModel):
     updated_at: datetime
 
 
-class StageOut(BaseModel):
-    stage: Stage
-    title: str = Field(examples=["办结"])
-    started_at: datetime
-    due_at: datetime
-    ended_at: datetime | None
-    outcome: StageOutcome | None = Field(description="阶段结果（取消：改派、撤回等）；进行中为 null")
-    wall_clock: bool = Field(description="true：按自然时间计时；false：按工作时间计时")
-    budget_minutes: int = Field(description="本阶段时限（分钟，含已批准的延期）")
-    elapsed_minutes: int = Field(description="已用时间（分钟；暂停期间不计）")
-    remaining_minutes: int = Field(description="剩余时间（分钟；负数表示已超期）")
-    state: SlaState
-
-
-class ExtensionOut(BaseModel):
-    id: uuid.UUID
-    complaint_id: uuid.UUID
-    working_days: int
-    reason: str
-    state: ExtensionState = Field(description="延期申请状态")
-    requested_by: uuid.UUID
-    decided_by: uuid.UUID | None
-    decided_at: datetime | None
-    decision_note: str | None
-    old_due_at: datetime | None
-    new_due_at: datetime | None
-    created_at: datetime
-
-
-class SlaOut(BaseModel):
-    """The complaint's clocks: the stage now running decides ``state``."""
-
-    urgency: Urgency
-    state: SlaState | None = Field(description="当前阶段的时限状态；没有计时中的阶段时为 null")
-    current_stage: Stage | None
-    due_at: datetime | None = Field(description="当前阶段的期限")
-    elapsed_minutes: int | None
-    remaining_minutes: int | None
-    paused: bool = Field(description="是否因等待居民而暂停计时")
-    pause_reason: str | None
-    extension_days: int = Field(description="已批准的延期工作日")
-    pending_extension: ExtensionOut | None
-    stages: list[StageOut]
-
-
 class PauseIn(BaseModel):
     version: int = Field(description="诉求当前版本号（乐观锁）", examples=[3])
     reason: str = Field(min_length=1, max_length=200, examples=["等待居民提供漏水位置照片"])
@@ -209,7 +137,7 @@ class SupervisionOut(BaseModel):
     level: int = Field(description="0 催办；1 一级督办（单位负责人）；2 二级督办（街道领导）")
     source: SupervisionSource = Field(description="发起方式")
     stage: Stage | None
-    unit_type: str = Field(description="被督办单位的类型，取值同 UnitType", examples=["department"])
+    unit_type: UnitType = Field(description="被催办/督办的单位类型")
     unit_id: uuid.UUID
     due_at: datetime | None = Field(description="被催办/督办的期限")
     instructions: str | None
@@ -224,7 +152,3 @@ class SupervisionOut(BaseModel):
 
 class ScanOut(BaseModel):
     created: int = Field(description="本次新建的催办/督办记录数")
-
-
-# Old name, kept until sla/service.py (being split on branch `events`) imports the new one.
-DecisionIn = ExtensionDecisionIn

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app.core.labels import labelled
-from app.ledger.service import DESCRIPTION_MAX
+from app.ledger.api import DESCRIPTION_MAX
 
 MAX_FEN = 10**12  # 100 亿元: well above any compound, far below BIGINT
 
@@ -320,15 +320,6 @@ class TransactionDetailOut(TransactionOut):
     ledger_seq: int | None
     ledger_hash: str | None
     postings: list[PostingOut] = Field(description="记账行")
-
-    @field_validator("postings", mode="before")
-    @classmethod
-    def _postings_from_pairs(cls, value: Any) -> Any:
-        # The ledger answers (account, amount) pairs; clients get objects (generators handle them better).
-        if isinstance(value, list):
-            return [{"account": v[0], "amount_fen": v[1]} if isinstance(v, tuple | list) else v for v in value]
-        return value
-
     vouchers: list[VoucherOut]
     approval_list: list[ApprovalOut]
     queries: list[QueryOut]
@@ -479,7 +470,3 @@ class ImportReportOut(BaseModel):
 class QueryCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"question": "这笔维修费为何比去年高一倍？"}]})
     question: str = Field(min_length=1, max_length=1000)
-
-
-# Old name, kept until trustfund/router.py (being split on branch `events`) imports the new one.
-RejectIn = ExpenseRejectIn
