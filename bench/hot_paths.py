@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -56,6 +57,27 @@ from bench.volume_seed import (  # noqa: E402
 )
 
 DATABASE = "jc_hot_paths"
+_BASELINE_LAUNCHER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import uvicorn
+from app.core.logging import configure_logging
+from app.core.settings import get_settings
+from app.main import create_app
+settings = get_settings()
+configure_logging(settings.log_level)
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_config=None, proxy_headers=True)
+"""
+
+
+@dataclass(frozen=True)
+class Measured:
+    name: str
+    result: load.Result
+    # Server-process CPU per answered request: steadier than rps on a machine shared with other jobs.
+    cpu_ms: float
+
+
 API = "/api/v1"
 
 
@@ -149,6 +171,38 @@ def _start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subpro
     raise SystemExit(f"{cmd} did not answer on :{port}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and every descendant (uvicorn's worker processes), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        p = int(stat.parent.name)
+        parents[p] = int(fields[1])
+        cpu[p] = (int(fields[11]) + int(fields[12])) / ticks
+    family, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [c for c, pp in parents.items() if pp == parent and c not in family]
+        family.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(p, 0.0) for p in family)
+
+
+def _measure(
+    proc: subprocess.Popen[bytes], base_url: str, target: load.Target, args: argparse.Namespace, run_id: str
+) -> Measured:
+    before = _cpu_seconds(proc.pid)
+    result = load.run(base_url, target, args.seconds, args.connections, run_id)
+    used = _cpu_seconds(proc.pid) - before
+    served = max(1, result.requests - result.errors)
+    return Measured(target.name, result, 1000 * used / served)
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -221,8 +275,15 @@ def main(args: argparse.Namespace) -> None:
     floor_cmd = [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--port", str(floor_port)]
     floor_cmd += ["--log-level", "warning", "--no-access-log"]
     service = _start(serve, env, service_port, "/healthz")
+    baseline: subprocess.Popen[bytes] | None = None
     try:
         floor = _start(floor_cmd, env, floor_port, f"/floor/{RESIDENT}")
+        if args.baseline:
+            # Another source tree (e.g. `git archive <commit> | tar -x -C DIR`) on the same database, measured
+            # right after each read path: an A/B of a lever in one run. Not migrated: it must accept the schema.
+            baseline_port = _free_port()
+            launch = [sys.executable, "-c", _BASELINE_LAUNCHER, str(Path(args.baseline).resolve()), str(baseline_port)]
+            baseline = _start(launch, env, baseline_port, "/healthz")
     except BaseException:
         _stop(service)
         raise
@@ -255,20 +316,29 @@ def main(args: argparse.Namespace) -> None:
             tokens["resident"],
         ),
     ]
-    results: list[tuple[str, load.Result]] = []
+    results: list[Measured] = []
     print(f"load generator: {load.generator_name()}; {args.connections} connections, {args.seconds:g} s per path; "
           f"service workers: {args.workers}")  # fmt: skip
     try:
         floor_target = load.Target("floor: raw ASGI + asyncpg, PK read", "GET", [f"/floor/{RESIDENT}"])
         load.run(floor_url, floor_target, 1, args.connections, run_id)  # warm-up
-        results.append((floor_target.name, load.run(floor_url, floor_target, args.seconds, args.connections, run_id)))
+        results.append(_measure(floor, floor_url, floor_target, args, run_id))
         for target in reads:
+            if args.only and not any(word in target.name for word in args.only.split(",")):
+                continue
             load.run(service_url, target, 1, args.connections, run_id)  # warm-up
-            results.append((target.name, load.run(service_url, target, args.seconds, args.connections, run_id)))
+            results.append(_measure(service, service_url, target, args, run_id))
+            if baseline is not None:
+                baseline_url = f"http://127.0.0.1:{baseline.args[-1]}"
+                load.run(baseline_url, target, 1, args.connections, run_id)  # warm-up
+                measured = _measure(baseline, baseline_url, target, args, run_id)
+                results.append(Measured(f"  baseline: {target.name}", measured.result, measured.cpu_ms))
+        if args.only:
+            return _finish(results, service, floor, baseline, 0, started)
         submit = load.Target("submit complaint", "POST", [f"{API}/complaints"], tokens["resident"], submit_body)
-        results.append((submit.name, load.run(service_url, submit, args.seconds, args.connections, run_id)))
+        results.append(_measure(service, service_url, submit, args, run_id))
         pool = asyncio.run(_submitted(url))
-        wanted = max(300, 3 * len(pool))
+        wanted = max(300, 3 * results[-1].result.requests)
         if len(pool) < wanted:
             _topup(service_url, tokens["resident"], submit_body, wanted - len(pool))
             pool = asyncio.run(_submitted(url))
@@ -283,7 +353,7 @@ def main(args: argparse.Namespace) -> None:
             json.dumps({"version": versions.pop() if len(versions) == 1 else 1}),
             cycle=False,
         )
-        results.append((accept.name, load.run(service_url, accept, args.seconds, args.connections, run_id)))
+        results.append(_measure(service, service_url, accept, args, run_id))
         income = load.Target(
             "post income (one fund)",
             "POST",
@@ -292,25 +362,46 @@ def main(args: argparse.Namespace) -> None:
             income_body,
             unique_body=True,
         )
-        results.append((income.name, load.run(service_url, income, args.seconds, args.connections, run_id)))
-    finally:
-        _stop(service)
-        _stop(floor)
-    report(results, len(accept_paths))
-    print(f"total {time.perf_counter() - started:.0f} s")
+        results.append(_measure(service, service_url, income, args, run_id))
+    except BaseException:
+        _finish([], service, floor, baseline, 0, started)
+        raise
+    _finish(results, service, floor, baseline, len(accept_paths), started)
 
 
-def report(results: list[tuple[str, load.Result]], accept_pool: int) -> None:
-    floor = results[0][1].rps
+def _finish(
+    results: list[Measured],
+    service: subprocess.Popen[bytes],
+    floor: subprocess.Popen[bytes],
+    baseline: subprocess.Popen[bytes] | None,
+    accept_pool: int,
+    started: float,
+) -> None:
+    for proc in (service, floor, baseline):
+        if proc is not None:
+            _stop(proc)
+    if results:
+        report(results, accept_pool)
+        print(f"total {time.perf_counter() - started:.0f} s")
+
+
+def report(results: list[Measured], accept_pool: int) -> None:
+    """rps and its share of the floor's rps; server CPU per request and the floor's CPU per request as a
+    share of it (the steadier figure when other jobs share the machine)."""
+    floor = results[0]
     print()
-    print(f"| {'path':<40} | {'rps':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'floor':>6} | {'non-2xx':>7} |")
-    print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 9}|")
+    print(f"| {'path':<38} | {'rps':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'rps/floor':>9} | {'CPU ms/req':>10} "
+          f"| {'CPU floor/path':>14} | {'non-2xx':>7} |")  # fmt: skip
+    print(f"|{'-' * 40}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 11}|{'-' * 12}|{'-' * 16}|{'-' * 9}|")
     bad = []
-    for name, r in results:
-        share = f"{100 * r.rps / floor:.1f}%"
-        print(f"| {name:<40} | {r.rps:>8.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {share:>6} | {r.not_2xx:>7} |")
+    for m in results:
+        r = m.result
+        share = f"{100 * r.rps / floor.result.rps:.1f}%"
+        cpu_share = f"{100 * floor.cpu_ms / m.cpu_ms:.1f}%" if m.cpu_ms else "-"
+        print(f"| {m.name:<38} | {r.rps:>6.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {share:>9} | {m.cpu_ms:>10.2f} "
+              f"| {cpu_share:>14} | {r.not_2xx:>7} |")  # fmt: skip
         if r.not_2xx or r.errors:
-            bad.append(f"{name}: {r.not_2xx} non-2xx, {r.errors} socket errors of {r.requests}")
+            bad.append(f"{m.name}: {r.not_2xx} non-2xx, {r.errors} socket errors of {r.requests}")
     if bad:
         print("NOT ALL 2xx:\n  " + "\n  ".join(bad))
         if any(n.startswith("accept") for n in bad):
@@ -327,4 +418,6 @@ if __name__ == "__main__":
     parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=10_000, help="entries per trust fund (18 funds)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the bench database")
+    parser.add_argument("--only", help="comma-separated words: measure only the read paths whose name has one")
+    parser.add_argument("--baseline", help="a source tree to measure beside the service on every read path")
     main(parser.parse_args())

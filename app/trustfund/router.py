@@ -86,7 +86,7 @@ async def _fund_access(
 Access = Annotated[FundAccess, Depends(_fund_access)]
 
 
-def voucher_storage(request: Request) -> VoucherStorage:
+async def voucher_storage(request: Request) -> VoucherStorage:
     return LocalVoucherStorage(request.app.state.settings.media_dir / "trustfund")
 
 
