@@ -26,6 +26,7 @@ from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
+from app.core.singleton import run_exclusively
 from app.identity.router import routers as identity_routers
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
@@ -85,7 +86,11 @@ def create_app(
             load_plugins(settings)
             bind_wechat_sender(app_wechat_client(app))
             worker = Worker(app.state.sessionmaker, settings=settings, clock=app.state.clock)
-            worker_task = asyncio.create_task(worker.run_forever(stop), name="outbox-worker")
+            # With `serve --workers N` every process gets here; one of them runs the loop at a time.
+            worker_task = asyncio.create_task(
+                run_exclusively(app.state.sessionmaker, "outbox-worker", worker.run_forever, stop),
+                name="outbox-worker",
+            )
         try:
             yield
         finally:
