@@ -122,7 +122,7 @@ async def logout(body: RefreshIn, session: Session) -> Response:
 
 @me_router.get("/me", summary="当前用户：资料、角色与绑定的房屋", responses=problems(401))
 async def get_me(principal: CurrentPrincipal, session: Session) -> MeOut:
-    return await service.get_me(session, principal.user_id)
+    return await service.me_view(session, principal)
 
 
 @me_router.patch("/me", summary="修改昵称与头像", responses=problems(401, 422, 429, 502, 503))
