@@ -16,7 +16,7 @@ from app.complaints.router import router as complaints_router
 from app.complaints.stats.router import router as complaint_stats_router
 from app.core.clock import Clock, SystemClock
 from app.core.database_url import resolve_database_url
-from app.core.db import create_engine, make_sessionmaker
+from app.core.db import create_engine, make_sessionmaker, read_only_sessionmaker
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
@@ -78,6 +78,7 @@ def create_app(
             url = await asyncio.to_thread(resolve_database_url, settings)
             engine = create_engine(url, settings)
             app.state.sessionmaker = make_sessionmaker(engine)
+            app.state.read_sessionmaker = read_only_sessionmaker(engine)
         stop = asyncio.Event()
         worker_task: asyncio.Task[None] | None = None
         if settings.worker_enabled_in_process:
@@ -113,6 +114,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # FastAPI's native OpenTelemetry asks the global providers on every request (~25 µs) even when none
+        # is configured; the service exports Prometheus metrics (/metrics) instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
