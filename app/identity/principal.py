@@ -15,7 +15,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Session
-from app.core.errors import ProblemError
+from app.core.errors import FORBIDDEN, UNAUTHENTICATED, ProblemError, registered
 from app.core.security import InvalidToken, verify_access_token
 from app.core.settings import Settings
 from app.identity.roles import Role, ScopeType
@@ -67,13 +67,12 @@ class Principal:
 
 
 def unauthenticated(detail: str = "请先登录") -> ProblemError:
-    return ProblemError(
-        401, "auth.unauthenticated", "未登录或凭证无效", detail, headers={"WWW-Authenticate": 'Bearer realm="jincheng"'}
-    )
+    return UNAUTHENTICATED.error(detail, headers={"WWW-Authenticate": 'Bearer realm="jincheng"'})
 
 
-def forbidden(detail: str = "当前角色无权执行此操作", code: str = "auth.forbidden") -> ProblemError:
-    return ProblemError(403, code, "无权执行此操作", detail)
+def forbidden(detail: str = "当前角色无权执行此操作", code: str = FORBIDDEN.code) -> ProblemError:
+    # `code` names a declared 403 of the caller's domain (e.g. complaint.action_forbidden).
+    return registered(code).error(detail)
 
 
 # One round trip per request: the user row (token version, active flag, roles version, xmin) and, only
