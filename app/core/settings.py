@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     data_dir: Path = Path("var")
     db_pool_size: int = 10
+    # Connections older than this are replaced at checkout (instead of a pre-ping on every checkout).
+    db_pool_recycle_seconds: int = Field(default=1800, ge=30)
     db_echo: bool = False
 
     host: str = "127.0.0.1"

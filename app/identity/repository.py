@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Row, Select, bindparam, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -282,3 +282,37 @@ async def list_binding_requests(
         descending=True,
         scalars=False,
     )
+
+
+# GET /me: the user and every household binding (with its label) in one statement, built once.
+_ME = (
+    select(
+        User.id,
+        User.nickname,
+        User.avatar_url,
+        User.phone,
+        User.username,
+        HouseholdMember.id.label("binding_id"),
+        HouseholdMember.household_id,
+        HouseholdMember.compound_id,
+        HouseholdMember.relation,
+        HouseholdMember.status,
+        HouseholdMember.reason,
+        HouseholdMember.created_at,
+        HouseholdMember.decided_at,
+        Building.name.label("building"),
+        Household.unit,
+        Household.room,
+    )
+    .select_from(User)
+    .outerjoin(HouseholdMember, HouseholdMember.user_id == User.id)
+    .outerjoin(Household, Household.id == HouseholdMember.household_id)
+    .outerjoin(Building, Building.id == Household.building_id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(HouseholdMember.created_at, HouseholdMember.id)
+)
+
+
+async def me_rows(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """The user's columns repeated on one row per binding (one row with null binding columns when none)."""
+    return cast(Sequence[Row[Any]], (await session.execute(_ME, {"user_id": user_id})).all())

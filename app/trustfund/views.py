@@ -18,7 +18,6 @@ from app.trustfund.models import (
     Budget,
     BudgetComment,
     BudgetLine,
-    ExpenseApproval,
     Reconciliation,
     TrustQuery,
     TrustTransaction,
@@ -106,12 +105,13 @@ def tx_out(
     )
 
 
-async def txs_out(session: Session, access: FundAccess, txs: list[TrustTransaction]) -> list[TransactionOut]:
+async def txs_out(
+    session: Session, access: FundAccess, txs: list[TrustTransaction], *, just_created: bool = False
+) -> list[TransactionOut]:
+    """``just_created``: transactions written by this request, which nothing can reference yet (no counts)."""
     payers = await service.payer_labels(session, access, txs)
-    ids = [t.id for t in txs]
-    approvals = await repository.counts_for(session, ExpenseApproval, ids)
-    vouchers = await repository.counts_for(session, Voucher, ids)
-    queries = await repository.counts_for(session, TrustQuery, ids)
+    ids = [] if just_created else [t.id for t in txs]
+    approvals, vouchers, queries = await repository.all_counts_for(session, ids)
     return [
         tx_out(
             t, payers, approvals=approvals.get(t.id, 0), vouchers=vouchers.get(t.id, 0), queries=queries.get(t.id, 0)
