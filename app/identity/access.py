@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit
+from app.core import audit, context
 from app.core.errors import ProblemError
 from app.identity import errors, repository
 from app.identity.auth import hash_token
@@ -153,7 +153,7 @@ async def create_invite(
         scope_id=scope_id,
         street_id=where.street_id,
         created_by=principal.user_id,
-        expires_at=datetime.now(UTC) + INVITE_TTL,
+        expires_at=context.now() + INVITE_TTL,
     )
     session.add(invite)
     await session.flush()
@@ -172,7 +172,7 @@ async def create_invite(
 async def redeem_invite(session: AsyncSession, principal: Principal, code: str) -> RoleAssignment:
     """Use an invite: 404 unknown, 409 already used, 410 expired; otherwise the caller gets its role."""
     code_hash = hash_token(_normalise_code(code))
-    invite = await repository.claim_invite(session, code_hash, principal.user_id)
+    invite = await repository.claim_invite(session, code_hash, principal.user_id, context.now())
     if invite is None:
         known = await repository.find_invite(session, code_hash)
         if known is None:

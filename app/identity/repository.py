@@ -164,13 +164,17 @@ async def get_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Rol
 # -- invites -------------------------------------------------------------------------------------
 
 
-async def claim_invite(session: AsyncSession, code_hash: str, user_id: uuid.UUID) -> Invite | None:
-    """Mark a live invite used by ``user_id``, atomically; None when it is unknown, used or expired."""
+async def claim_invite(session: AsyncSession, code_hash: str, user_id: uuid.UUID, now: datetime) -> Invite | None:
+    """Mark a live invite used by ``user_id``, atomically; None when it is unknown, used or expired.
+
+    ``now`` comes from the unit of work's clock, as when the invite was made: SQL ``now()`` is the
+    transaction's start, which would judge an invite against a different instant than its expiry.
+    """
     invite_id = (
         await session.execute(
             update(Invite)
-            .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > func.now())
-            .values(used_at=func.now(), used_by=user_id)
+            .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > now)
+            .values(used_at=now, used_by=user_id)
             .returning(Invite.id)
         )
     ).scalar_one_or_none()
