@@ -16,7 +16,7 @@ from app.core.db import make_sessionmaker
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
 from app.notify.models import Notification
-from app.sla import service
+from app.sla import service, supervision
 from app.sla.models import Supervision
 from tests.complaints.conftest import STREET_LIGHT, URBAN, XIHE
 from tests.conftest import STREET_ID
@@ -27,7 +27,7 @@ def _p(user_id, role: Role, scope, scope_type: ScopeType) -> Principal:  # type:
     return Principal(user_id=user_id, grants=(Grant(role, scope_type, scope, STREET_ID),))
 
 
-async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp_path) -> None:
+async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp_path, monkeypatch, caplog) -> None:
     settings = sla_settings(fresh_db, tmp_path, None)
     engines = [create_async_engine(fresh_db, pool_size=2) for _ in range(2)]
     makers = [make_sessionmaker(e) for e in engines]
@@ -66,11 +66,20 @@ async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp
                     await s.commit()
                     return created
 
+        # Both scans read their page of due clocks (the due check) before either claims one.
+        both_checked = asyncio.Barrier(2)
+
+        async def hold() -> None:
+            await both_checked.wait()
+
+        monkeypatch.setattr(supervision, "scan_pause", hold)
         results = await asyncio.gather(scan(makers[0]), scan(makers[1]))
         # Per complaint: the resolve stage's 催办 and level 1; the sign stage (1 working day, due 30 Sep) its
         # 催办, level 1 and, two working days later (9 Oct), level 2.
         assert sum(results) == 3 * 5
         assert await asyncio.gather(scan(makers[0]), scan(makers[1])) == [0, 0]
+        # No clock failed and was left for a retry (a duplicate insert would have rolled its clock back).
+        assert [r.getMessage() for r in caplog.records if r.name == "app.sla" and r.levelname == "ERROR"] == []
 
         async with makers[0]() as s:
             per_key = (
