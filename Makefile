@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 
-.PHONY: run test lint typecheck pytest openapi clean
+.PHONY: run test lint typecheck pytest openapi clean mutants
 
 # `make run` needs only the runtime packages; `make test` adds the dev tools on top.
 $(RUNTIME): pyproject.toml
@@ -32,6 +32,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Not part of `make test`: remove each guard in tests/mutants/run.py from a copy of the tree, run its test 5x.
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants/run.py
 
 openapi: $(STAMP)
 	$(BIN)/jincheng openapi export
