@@ -4,7 +4,8 @@ Not part of `make test`. Each row of MUTANTS is one guard removal (a literal tex
 match exactly once, so a refactor that moves the guard breaks the row loudly instead of silently testing
 nothing). For each row: copy the tracked files of this checkout (including uncommitted edits) into a
 temporary directory, apply the replacement there (never to the working tree), run the named test RUNS
-times against the same PostgreSQL server, and count the runs that fail: caught/total.
+times (one pytest session, tests/mutants/repeat.py) against one PostgreSQL server, and count the runs
+in which it failed: caught/total. The unmutated copy runs each test once first and must pass.
 
 Usage: python tests/mutants/run.py [row-name ...]   (exit status 1 when any row is caught < total)
 """
@@ -12,12 +13,14 @@ Usage: python tests/mutants/run.py [row-name ...]   (exit status 1 when any row 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -153,17 +156,31 @@ def _apply(tree: Path, mutant: Mutant) -> None:
     path.write_text(text.replace(mutant.old, mutant.new))
 
 
-def _run_test(tree: Path, test: str, env: dict[str, str]) -> bool:
-    """True when the test run fails (the mutant is caught)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", test, "-x", "-q", "-p", "no:cacheprovider"],
+def _failed_runs(tree: Path, test: str, env: dict[str, str], runs: int) -> set[int]:
+    """Run ``test`` ``runs`` times in one pytest session; the run numbers in which some test failed."""
+    report = tree / f"report-{os.getpid()}.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider", "-p", "tests.mutants.repeat"]
+        + [f"--junitxml={report}"],
         cwd=tree,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env={**env, "MUTANT_RUNS": str(runs)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         check=False,
     )
-    return result.returncode != 0
+    if not report.exists():
+        return set(range(runs))  # the session itself failed (e.g. an import error): every run caught
+    failed: set[int] = set()
+    seen: set[int] = set()
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        match = re.search(r"run(\d+)", case.get("name", ""))
+        if match is None:
+            continue
+        run = int(match.group(1))
+        seen.add(run)
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.add(run)
+    return failed | (set(range(runs)) - seen)
 
 
 def main(argv: list[str]) -> int:
@@ -179,7 +196,7 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "TEST_DATABASE_URL": server.base_url, "PYTHONPATH": str(base)}
         # The unmutated copy must pass, or a "caught" would mean nothing.
         for test in sorted({m.test for m in rows}):
-            if _run_test(base, test, env):
+            if _failed_runs(base, test, env, 1):
                 raise SystemExit(f"baseline fails: {test}")
         for mutant in rows:
             tree = Path(tmp) / mutant.name
@@ -187,7 +204,7 @@ def main(argv: list[str]) -> int:
             _apply(tree, mutant)
             env["PYTHONPATH"] = str(tree)
             started = time.monotonic()
-            caught = sum(_run_test(tree, mutant.test, env) for _ in range(RUNS))
+            caught = len(_failed_runs(tree, mutant.test, env, RUNS))
             results.append((mutant, caught))
             print(
                 f"{mutant.name:32} caught {caught}/{RUNS}  ({time.monotonic() - started:5.1f} s)  {mutant.why}",
