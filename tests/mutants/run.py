@@ -159,9 +159,9 @@ def _apply(tree: Path, mutant: Mutant) -> None:
 def _failed_runs(tree: Path, test: str, env: dict[str, str], runs: int) -> set[int]:
     """Run ``test`` ``runs`` times in one pytest session; the run numbers in which some test failed."""
     report = tree / f"report-{os.getpid()}.xml"
+    junit = f"--junitxml={report}"
     subprocess.run(
-        [sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider", "-p", "tests.mutants.repeat"]
-        + [f"--junitxml={report}"],
+        [sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider", "-p", "tests.mutants.repeat", junit],
         cwd=tree,
         env={**env, "MUTANT_RUNS": str(runs)},
         stdout=subprocess.DEVNULL,
