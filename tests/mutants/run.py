@@ -68,7 +68,7 @@ MUTANTS = (
         "    if clock is None or clock.next_check_at is None or clock.next_check_at > now:\n",
         "    if clock is None:\n",
         "tests/sla/test_concurrency.py",
-        "no due-time re-check after locking the clock",
+        "no due-time re-check after locking the clock (expected: not caught, see EXPECTED_SURVIVORS)",
     ),
     Mutant(
         "outbox_no_skip_locked",
@@ -127,6 +127,21 @@ MUTANTS = (
         "lock_ledger without FOR UPDATE (expected: not caught here, the fund row lock covers it)",
     ),
 )
+
+
+# Guards whose removal no test can observe, because another guard carries the same invariant:
+EXPECTED_SURVIVORS = {
+    # Every trust-fund write takes the fund row FOR UPDATE first (trustfund/repository.lock_fund), and every
+    # entry also locks its account rows: on a fund's ledger the ledger row lock is a third lock on the same
+    # serialisation. It is not redundant in general: two entries on one ledger with disjoint accounts race
+    # for the chain head (head_seq/head_hash) and only the ledger lock orders them. Kept.
+    "lock_ledger_no_for_update",
+    # After claiming a clock the scan re-reads it (populate_existing) and raises each step only if its time
+    # has come, and every insert is ON CONFLICT DO NOTHING with "created is None → tell nobody": a scan that
+    # passed a stale due check re-raises nothing and tells nobody, with or without the re-check. The
+    # re-check saves that work (and the clock row UPDATE); paused/ended clocks have their own check. Kept.
+    "sla_no_recheck",
+}
 
 
 def _copy_tree(dest: Path) -> None:
@@ -210,8 +225,7 @@ def main(argv: list[str]) -> int:
                 f"{mutant.name:32} caught {caught}/{RUNS}  ({time.monotonic() - started:5.1f} s)  {mutant.why}",
                 flush=True,
             )
-    expected_survivor = {"lock_ledger_no_for_update"}
-    bad = [m.name for m, c in results if c < RUNS and m.name not in expected_survivor]
+    bad = [m.name for m, c in results if c < RUNS and m.name not in EXPECTED_SURVIVORS]
     if bad:
         print("not caught every time:", ", ".join(bad))
         return 1
