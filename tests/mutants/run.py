@@ -20,11 +20,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 RUNS = 5
+LOGS = ROOT / "var" / "mutants"  # each row's pytest output, to see what caught it
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def _apply(tree: Path, mutant: Mutant) -> None:
     path.write_text(text.replace(mutant.old, mutant.new))
 
 
-def _failed_runs(tree: Path, test: str, env: dict[str, str], runs: int) -> set[int]:
+def _failed_runs(tree: Path, test: str, env: dict[str, str], runs: int, log: IO[bytes]) -> set[int]:
     """Run ``test`` ``runs`` times in one pytest session; the run numbers in which some test failed."""
     report = tree / f"report-{os.getpid()}.xml"
     junit = f"--junitxml={report}"
@@ -179,8 +181,8 @@ def _failed_runs(tree: Path, test: str, env: dict[str, str], runs: int) -> set[i
         [sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider", "-p", "tests.mutants.repeat", junit],
         cwd=tree,
         env={**env, "MUTANT_RUNS": str(runs)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         check=False,
     )
     if not report.exists():
@@ -203,6 +205,8 @@ def main(argv: list[str]) -> int:
 
     wanted = set(argv)
     rows = [m for m in MUTANTS if not wanted or m.name in wanted]
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / "baseline.log").unlink(missing_ok=True)
     server = test_server()  # one server for every run; each pytest session builds its own template in it
     results: list[tuple[Mutant, int]] = []
     with tempfile.TemporaryDirectory(prefix="jc-mutants-") as tmp:
@@ -211,7 +215,9 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "TEST_DATABASE_URL": server.base_url, "PYTHONPATH": str(base)}
         # The unmutated copy must pass, or a "caught" would mean nothing.
         for test in sorted({m.test for m in rows}):
-            if _failed_runs(base, test, env, 1):
+            with (LOGS / "baseline.log").open("ab") as log:
+                failed = _failed_runs(base, test, env, 1, log)
+            if failed:
                 raise SystemExit(f"baseline fails: {test}")
         for mutant in rows:
             tree = Path(tmp) / mutant.name
@@ -219,7 +225,8 @@ def main(argv: list[str]) -> int:
             _apply(tree, mutant)
             env["PYTHONPATH"] = str(tree)
             started = time.monotonic()
-            caught = len(_failed_runs(tree, mutant.test, env, RUNS))
+            with (LOGS / f"{mutant.name}.log").open("wb") as log:
+                caught = len(_failed_runs(tree, mutant.test, env, RUNS, log))
             results.append((mutant, caught))
             print(
                 f"{mutant.name:32} caught {caught}/{RUNS}  ({time.monotonic() - started:5.1f} s)  {mutant.why}",
