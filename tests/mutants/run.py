@@ -201,13 +201,17 @@ def _failed_runs(tree: Path, test: str, env: dict[str, str], runs: int, log: IO[
 
 
 def main(argv: list[str]) -> int:
-    from tests.db_harness import test_server
+    from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url
+    from tests.db_harness import Server
 
     wanted = set(argv)
     rows = [m for m in MUTANTS if not wanted or m.name in wanted]
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / "baseline.log").unlink(missing_ok=True)
-    server = test_server()  # one server for every run; each pytest session builds its own template in it
+    # One server for every run (each pytest session builds its own template in it): TEST_DATABASE_URL, or an
+    # embedded server of its own under var/mutants, so a concurrent `make test` keeps its connections.
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    server = Server(explicit or to_asyncpg_url(embedded_server_uri(LOGS / "server")))
     results: list[tuple[Mutant, int]] = []
     with tempfile.TemporaryDirectory(prefix="jc-mutants-") as tmp:
         base = Path(tmp) / "tree"
