@@ -31,7 +31,8 @@ SEED_FEN = 1_000_000
 
 
 async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -> None:
-    engine = create_async_engine(fresh_db, pool_size=40, max_overflow=0)
+    # The jobs queue on one fund lock: under load the last ones wait for a connection far beyond the 30 s default.
+    engine = create_async_engine(fresh_db, pool_size=40, max_overflow=0, pool_timeout=600)
     factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
     try:
         async with factory() as s:
@@ -181,7 +182,7 @@ FLOOR_SEED_FEN = 280_000  # the fund keeps 252,000 after the 10 % remuneration: 
 async def test_concurrent_expenses_stop_at_the_floor(fresh_db) -> None:
     """50 expenses of 10,000 fen drafted and approved at once against 252,000 fen: without the floor check
     every one would post and the fund would end 248,000 fen overdrawn."""
-    engine = create_async_engine(fresh_db, pool_size=25, max_overflow=0)
+    engine = create_async_engine(fresh_db, pool_size=25, max_overflow=0, pool_timeout=600)
     factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
     try:
         async with factory() as s:
