@@ -126,10 +126,13 @@ class Worker:
         handlers: Mapping[str, Handler] | None = None,
         periodic: Mapping[str, PeriodicJob] | None = None,
         rng: random.Random | None = None,
+        outbox_clock: Clock | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.clock = clock or SystemClock()
+        # What leases and backoffs count from: the database's now() unless a test drives them with a clock.
+        self.outbox_clock = outbox_clock
         # None means the global registries, read at each call (plugins may register later).
         self._handlers = handlers
         self._periodic = periodic
@@ -171,9 +174,9 @@ class Worker:
         ]
 
     def _db_now(self) -> datetime | None:
-        """The instant leases and backoffs count from: the database's now() on the system clock (one time
-        source for every worker host), the injected clock's now otherwise (tests drive the lease with it)."""
-        return None if isinstance(self.clock, SystemClock) else self.clock.now()
+        """The instant leases and backoffs count from: None means the database's now() (one time source for
+        every worker host, and for ``enqueue``); tests pass ``outbox_clock`` to drive the lease."""
+        return None if self.outbox_clock is None else self.outbox_clock.now()
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; returns how many rows were claimed."""

@@ -111,7 +111,7 @@ async def test_failure_backs_off_then_parks_dead_after_max_attempts(makers) -> N
     worker = Worker(
         makers[0],
         settings=worker_settings(outbox_max_attempts=3),
-        clock=clock,
+        outbox_clock=clock,
         handlers={"test.fail": handler},
         rng=random.Random(11),
     )
@@ -142,7 +142,9 @@ async def test_retry_after_signal_is_honoured(makers) -> None:
         raise RetryLater(600, "429 Retry-After: 600")
 
     clock = FrozenClock((await row(makers[0], id_)).available_at)
-    await Worker(makers[0], settings=worker_settings(), clock=clock, handlers={"test.busy": handler}).run_until_idle()
+    await Worker(
+        makers[0], settings=worker_settings(), outbox_clock=clock, handlers={"test.busy": handler}
+    ).run_until_idle()
     assert (await row(makers[0], id_)).available_at == clock.now() + timedelta(seconds=600)
     r = await row(makers[0], id_)
     assert r.status == "pending" and r.last_error == "429 Retry-After: 600"
@@ -245,7 +247,7 @@ async def test_two_workers_claiming_at_the_same_instant_split_the_rows(makers, p
         raise AssertionError("only claims here")
 
     workers = [
-        Worker(m, settings=worker_settings(outbox_batch_size=10), clock=clock, handlers={"test.count": handler})
+        Worker(m, settings=worker_settings(outbox_batch_size=10), outbox_clock=clock, handlers={"test.count": handler})
         for m in makers
     ]
     first, second = await asyncio.gather(*(w.claim() for w in workers))
@@ -273,10 +275,10 @@ async def test_a_dead_workers_row_is_offered_again_only_when_its_lease_runs_out(
 
     settings = worker_settings()
     lease = timedelta(seconds=settings.outbox_lease_seconds)
-    dying = Worker(makers[0], settings=settings, clock=clock, handlers={"test.lease": handler})
+    dying = Worker(makers[0], settings=settings, outbox_clock=clock, handlers={"test.lease": handler})
     [claimed] = await dying.claim()  # ... and the process dies here: claimed, leased, never delivered
     assert (claimed.id, claimed.attempt) == (id_, 1)
-    survivor = Worker(makers[1], settings=settings, clock=clock, handlers={"test.lease": handler})
+    survivor = Worker(makers[1], settings=settings, outbox_clock=clock, handlers={"test.lease": handler})
     assert await survivor.run_until_idle() == 0
     clock.advance(lease - timedelta(microseconds=1))
     assert await survivor.run_until_idle() == 0
