@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.core.audit import AuditLog
-from app.identity.models import Invite, RoleAssignment
+from app.identity.models import Invite, RefreshToken, RoleAssignment
 from app.identity.roles import Role
 from app.org.seed import demo_id
 from tests.conftest import STREET_ID
@@ -145,7 +145,13 @@ async def test_refresh_for_a_disabled_user_keeps_the_family_revoked(client, sess
     user.is_active = False
     await session.commit()
     resp = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
-    assert resp.status_code in (401, 403)
+    assert_problem(resp, 401, "auth.account_disabled")
+    # The family was revoked in the same answer (committed although it was a 401).
+    family = await session.execute(
+        select(RefreshToken.revoked_at).where(RefreshToken.user_id == user.id).execution_options(populate_existing=True)
+    )
+    revoked = family.scalars().all()
+    assert revoked and all(at is not None for at in revoked)
     user.is_active = True
     await session.commit()
     again = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
