@@ -14,16 +14,17 @@ accounts are created lazily under that lock and two first postings for one volun
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import ProblemError
 from app.ledger import service as ledger
 from app.ledger.errors import LimitExceeded
-from app.ledger.models import GENESIS_HASH, Ledger, LedgerAccount
+from app.ledger.models import GENESIS_HASH, Ledger, LedgerAccount, LedgerPosting
 from app.ledger.service import Leg
 from app.volunteers import errors
 
@@ -191,3 +192,38 @@ async def spend(
         metadata={"type": kind, "user_id": str(user_id)},
     )
     return result.entry.id
+
+
+async def expire_old_points(session: AsyncSession, street_id: uuid.UUID, cutoff: datetime) -> dict[uuid.UUID, int]:
+    """First in, first out: points earned up to ``cutoff`` that later spends and expiries have not used up
+    are expired, as ledger entries (never by editing). Idempotent per volunteer and cutoff day."""
+    ledger_id = await book_id(session, street_id)
+    if ledger_id is None:
+        return {}
+    earned_by_cutoff = func.coalesce(
+        func.sum(-LedgerPosting.amount_fen).filter(LedgerPosting.amount_fen < 0, LedgerPosting.posted_at <= cutoff), 0
+    )
+    used = func.coalesce(func.sum(LedgerPosting.amount_fen).filter(LedgerPosting.amount_fen > 0), 0)
+    rows = await session.execute(
+        select(LedgerAccount.code, earned_by_cutoff - used)
+        .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.ledger_id == ledger_id, LedgerAccount.code.like("user:%"))
+        .group_by(LedgerAccount.code)
+        .having(earned_by_cutoff - used > 0)
+    )
+    expired: dict[uuid.UUID, int] = {}
+    day = cutoff.date().isoformat()
+    for code, amount in rows.all():
+        user_id = uuid.UUID(code.removeprefix("user:"))
+        await spend(
+            session,
+            user_id=user_id,
+            street_id=street_id,
+            points=int(amount),
+            reference=f"{user_id}:{day}",
+            memo=f"{day} 及以前获得的积分到期",
+            kind="expire",
+            sink=EXPIRED,
+        )
+        expired[user_id] = int(amount)
+    return expired
