@@ -196,7 +196,7 @@ async def spend(
 
 async def expire_old_points(session: AsyncSession, street_id: uuid.UUID, cutoff: datetime) -> dict[uuid.UUID, int]:
     """First in, first out: points earned up to ``cutoff`` that later spends and expiries have not used up
-    are expired, as ledger entries (never by editing). Idempotent per volunteer and cutoff day."""
+    are expired, as ledger entries (never by editing). Idempotent: a repeat run finds nothing left."""
     ledger_id = await book_id(session, street_id)
     if ledger_id is None:
         return {}
@@ -205,7 +205,7 @@ async def expire_old_points(session: AsyncSession, street_id: uuid.UUID, cutoff:
     )
     used = func.coalesce(func.sum(LedgerPosting.amount_fen).filter(LedgerPosting.amount_fen > 0), 0)
     rows = await session.execute(
-        select(LedgerAccount.code, earned_by_cutoff - used)
+        select(LedgerAccount.code, earned_by_cutoff, earned_by_cutoff - used)
         .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
         .where(LedgerAccount.ledger_id == ledger_id, LedgerAccount.code.like("user:%"))
         .group_by(LedgerAccount.code)
@@ -213,14 +213,16 @@ async def expire_old_points(session: AsyncSession, street_id: uuid.UUID, cutoff:
     )
     expired: dict[uuid.UUID, int] = {}
     day = cutoff.date().isoformat()
-    for code, amount in rows.all():
+    for code, old, amount in rows.all():
         user_id = uuid.UUID(code.removeprefix("user:"))
+        # Keyed on the cumulative points earned by the cutoff: it only grows, so each new expiry gets a new
+        # reference, and two overlapping runs that saw the same state post the same entry once.
         await spend(
             session,
             user_id=user_id,
             street_id=street_id,
             points=int(amount),
-            reference=f"{user_id}:{day}",
+            reference=f"{user_id}:upto-{int(old)}",
             memo=f"{day} 及以前获得的积分到期",
             kind="expire",
             sink=EXPIRED,

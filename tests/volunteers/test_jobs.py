@@ -188,7 +188,7 @@ async def test_points_expire_first_in_first_out(session: AsyncSession) -> None:
     assert await points.balance(session, user_id=a, street_id=STREET_ID) == 4
     book = await points.book_id(session, STREET_ID)
     assert book is not None
-    expired = await ledger.entry_by_reference(session, book, f"expire:{a}:{cutoff.date().isoformat()}")
+    expired = await ledger.entry_by_reference(session, book, f"expire:{a}:upto-5")
     assert expired is not None and await ledger.postings_of(session, expired.id) == [
         (points.user_account(a), 3),
         (points.EXPIRED, -3),
