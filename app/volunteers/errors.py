@@ -100,10 +100,6 @@ def signup_closed() -> ProblemError:
     return ProblemError(409, "volunteers.signup_closed", "报名已截止")
 
 
-def activity_cancelled() -> ProblemError:
-    return ProblemError(409, "volunteers.activity_cancelled", "活动已取消")
-
-
 def skills_missing(missing: list[str]) -> ProblemError:
     return ProblemError(
         409, "volunteers.skills_missing", "缺少活动要求的技能", f"缺少：{'、'.join(missing)}", missing=missing

@@ -371,7 +371,6 @@ async def patch_series(
         "有空位即报名成功，否则进入候补。重复报名返回原记录（200）；新报名 201。",
         "volunteers.profile_required",
         "volunteers.activity_not_found",
-        "volunteers.activity_cancelled",
         "volunteers.signup_closed",
         "volunteers.skills_missing",
     ),

@@ -50,8 +50,6 @@ async def sign_up(
     existing = await my_signup(session, activity_id, principal.user_id)
     if existing is not None and existing.status != "cancelled":
         return existing, False
-    if activity.status != "open":
-        raise errors.activity_cancelled()
     if now > activity.signup_deadline:
         raise errors.signup_closed()
     missing = [s for s in activity.required_skills if s not in set(profile.skills)]
