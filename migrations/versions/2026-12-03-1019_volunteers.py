@@ -2,7 +2,7 @@
 
 Revision ID: 0009_volunteers
 Revises: 0008_stats
-Create Date: 2026-12-03 09:57:55.777406+00:00
+Create Date: 2026-12-03 10:19:06.949115+00:00
 """
 
 from collections.abc import Sequence
@@ -54,7 +54,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_teams")),
         sa.UniqueConstraint("street_id", "name", name=op.f("uq_volunteer_teams_street_id_name")),
     )
-    op.create_index(op.f("ix_volunteer_teams_community_id"), "volunteer_teams", ["community_id"], unique=False)
+    op.create_index(
+        "ix_volunteer_teams_community_name_id", "volunteer_teams", ["community_id", "name", "id"], unique=False
+    )
     op.create_index("ix_volunteer_teams_street_name_id", "volunteer_teams", ["street_id", "name", "id"], unique=False)
     op.create_table(
         "volunteer_certificates",
@@ -139,8 +141,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_projects")),
         sa.UniqueConstraint("team_id", "name", name=op.f("uq_volunteer_projects_team_id_name")),
     )
-    op.create_index("ix_volunteer_projects_street_theme", "volunteer_projects", ["street_id", "theme"], unique=False)
-    op.create_index(op.f("ix_volunteer_projects_team_id"), "volunteer_projects", ["team_id"], unique=False)
+    op.create_index("ix_volunteer_projects_team_name_id", "volunteer_projects", ["team_id", "name", "id"], unique=False)
+    op.create_index("ix_volunteer_projects_theme_name_id", "volunteer_projects", ["theme", "name", "id"], unique=False)
     op.create_table(
         "volunteer_team_members",
         sa.Column("team_id", sa.Uuid(), nullable=False),
@@ -358,8 +360,8 @@ def downgrade() -> None:
     op.drop_table("volunteer_series")
     op.drop_index(op.f("ix_volunteer_team_members_user_id"), table_name="volunteer_team_members")
     op.drop_table("volunteer_team_members")
-    op.drop_index(op.f("ix_volunteer_projects_team_id"), table_name="volunteer_projects")
-    op.drop_index("ix_volunteer_projects_street_theme", table_name="volunteer_projects")
+    op.drop_index("ix_volunteer_projects_theme_name_id", table_name="volunteer_projects")
+    op.drop_index("ix_volunteer_projects_team_name_id", table_name="volunteer_projects")
     op.drop_table("volunteer_projects")
     op.drop_index(
         "uq_volunteer_join_requests_pending",
@@ -371,7 +373,7 @@ def downgrade() -> None:
     op.drop_index("ix_volunteer_certificates_user", table_name="volunteer_certificates")
     op.drop_table("volunteer_certificates")
     op.drop_index("ix_volunteer_teams_street_name_id", table_name="volunteer_teams")
-    op.drop_index(op.f("ix_volunteer_teams_community_id"), table_name="volunteer_teams")
+    op.drop_index("ix_volunteer_teams_community_name_id", table_name="volunteer_teams")
     op.drop_table("volunteer_teams")
     op.drop_table("volunteer_settings")
     op.drop_index(op.f("ix_volunteer_profiles_street_id"), table_name="volunteer_profiles")
