@@ -400,7 +400,9 @@ class VolunteerBackfillOut(BaseModel):
 class VolunteerRedemptionIn(BaseModel):
     model_config = ConfigDict(title="VolunteerRedemptionIn")
     points: int = Field(ge=1, le=1_000_000, examples=[3])
-    reference: str = Field(min_length=1, max_length=120, description="幂等业务编号", examples=["redeem-20261205-001"])
+    reference: str = Field(
+        min_length=1, max_length=80, description="幂等业务编号（本人范围内唯一）", examples=["redeem-20261205-001"]
+    )
     memo: str = Field(default="", max_length=200, examples=["兑换社区理发一次"])
 
 

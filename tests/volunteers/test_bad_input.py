@@ -298,6 +298,12 @@ async def test_certificate_and_points_refusals(client, session, make_actor, lead
         "volunteers.reference_conflict",
     )
     assert (await client.get(f"{API}/me/points", headers=vol.headers)).json() == {"balance": 2, "entry_id": None}
+    longest = {"points": 1, "reference": "x" * 80}
+    assert (await client.post(f"{API}/me/redemptions", json=longest, headers=vol.headers)).json()["balance"] == 1
+    too_long = {"points": 1, "reference": "x" * 81}
+    assert_problem(
+        await client.post(f"{API}/me/redemptions", json=too_long, headers=vol.headers), 422, "request.validation"
+    )
 
 
 async def test_certificate_revocation(client, session, clock, make_actor, leader, activity) -> None:  # type: ignore[no-untyped-def]
