@@ -199,3 +199,7 @@ def nothing_to_certify() -> ProblemError:
 
 def invalid_period() -> ProblemError:
     return ProblemError(422, "volunteers.invalid_period", "起止时间有误", "开始时间必须早于结束时间")
+
+
+def not_street_admin() -> ProblemError:
+    return ProblemError(403, "volunteers.not_street_admin", "只有街道管理员可以修改时间银行规则")

@@ -487,3 +487,16 @@ class VolunteerFiguresOut(BaseModel):
     model_config = ConfigDict(title="VolunteerFiguresOut")
     group_by: VolunteerFigureGroup
     rows: list[VolunteerFigureRow]
+
+
+class VolunteerSettingsIn(BaseModel):
+    model_config = ConfigDict(title="VolunteerSettingsIn")
+    points_per_hour: int = Field(ge=0, le=100, description="每小时信用时长发放的积分，默认 1", examples=[1])
+    points_expire_years: int = Field(
+        ge=1, le=20, description="积分有效期（年），默认 3；到期按先进先出过期", examples=[3]
+    )
+
+
+class VolunteerSettingsOut(VolunteerSettingsIn):
+    model_config = ConfigDict(title="VolunteerSettingsOut")
+    street_id: uuid.UUID
