@@ -187,7 +187,7 @@ class VolunteerSignup(TimestampMixin, Base):
             "checkout_status IN ('none', 'checked_out', 'confirmed', 'unconfirmed')", name="checkout_status"
         ),
         Index("ix_volunteer_signups_activity_status_seq", "activity_id", "status", "seq"),
-        Index("ix_volunteer_signups_user_created", "user_id", "created_at"),
+        Index("ix_volunteer_signups_user_seq", "user_id", "seq"),
         Index(
             "ix_volunteer_signups_open_checkin",
             "activity_id",

@@ -500,3 +500,12 @@ class VolunteerSettingsIn(BaseModel):
 class VolunteerSettingsOut(VolunteerSettingsIn):
     model_config = ConfigDict(title="VolunteerSettingsOut")
     street_id: uuid.UUID
+
+
+class VolunteerMySignupOut(BaseModel):
+    model_config = ConfigDict(title="VolunteerMySignupOut")
+    signup: VolunteerSignupOut
+    title: str = Field(examples=["周六助老：为独居老人理发"])
+    address: str
+    starts_at: datetime = Field(description=TIME_NOTE)
+    ends_at: datetime = Field(description=TIME_NOTE)
