@@ -238,16 +238,18 @@ async def confirm_checkout(
 async def backfill(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, data: VolunteerBackfillIn
 ) -> VolunteerBackfill:
-    """荣誉时长: a leader's after-the-fact hours, capped at the activity's length, never for themself."""
+    """荣誉时长: a leader's after-the-fact hours, never for themself; with any 信用时长 of the same sign-up they
+    stay within the activity's length."""
     activity = await get_activity(session, activity_id)
     if not may_lead(principal, activity.team_id, activity.street_id):
         raise errors.not_team_leader()
     if data.user_id == principal.user_id:
         raise errors.self_backfill()
-    cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60)
+    signup = await _locked_signup(session, activity_id, data.user_id)
+    # 信用 + 荣誉 together never exceed the activity's length.
+    cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60) - (signup.credit_minutes or 0)
     if data.minutes > cap:
         raise errors.backfill_cap(cap)
-    signup = await _locked_signup(session, activity_id, data.user_id)
     exists = (
         await session.execute(
             select(VolunteerBackfill.id).where(

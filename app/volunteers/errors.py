@@ -176,7 +176,7 @@ def backfill_cap(cap_minutes: int) -> ProblemError:
         422,
         "volunteers.backfill_cap",
         "补录时长超出上限",
-        f"补录时长不能超过活动时长 {cap_minutes} 分钟",
+        f"补录时长最多 {cap_minutes} 分钟（活动时长减去已计的信用时长）",
         cap_minutes=cap_minutes,
     )
 
