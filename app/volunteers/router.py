@@ -13,7 +13,7 @@ from app.core.db import Session
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
+from app.identity.api import CurrentPrincipal
 from app.volunteers import activities, errors, people, signups, stats
 from app.volunteers.access import require_leader
 from app.volunteers.schemas import (

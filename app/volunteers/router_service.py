@@ -9,18 +9,14 @@ from typing import Annotated
 
 from fastapi import Path, Query, Response
 from openpyxl import Workbook
-from sqlalchemy.dialects.postgresql import insert
 
-from app.core import audit
 from app.core.clock import ClockDep
 from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
-from app.identity.roles import Role
-from app.volunteers import activities, checkin, errors, people, points, records, stats
+from app.identity.api import CurrentPrincipal, Role
+from app.volunteers import activities, checkin, errors, people, points, records, rules, stats
 from app.volunteers.access import require_leader
-from app.volunteers.models import VolunteerSettings
 from app.volunteers.schemas import (
     FIGURE_GROUP_TITLES,
     HOUR_KIND_TITLES,
@@ -387,13 +383,7 @@ def _admin_street(principal: CurrentPrincipal) -> uuid.UUID:
     responses=problems(401, 403),
 )
 async def get_settings(session: Session, principal: CurrentPrincipal) -> VolunteerSettingsOut:
-    street_id = _admin_street(principal)
-    found = await session.get(VolunteerSettings, street_id)
-    return VolunteerSettingsOut(
-        street_id=street_id,
-        points_per_hour=found.points_per_hour if found else 1,
-        points_expire_years=found.points_expire_years if found else 3,
-    )
+    return await rules.get_rules(session, _admin_street(principal))
 
 
 @router.put(
@@ -408,13 +398,4 @@ async def get_settings(session: Session, principal: CurrentPrincipal) -> Volunte
 async def put_settings(
     body: VolunteerSettingsIn, session: Session, principal: CurrentPrincipal
 ) -> VolunteerSettingsOut:
-    street_id = _admin_street(principal)
-    await session.execute(
-        insert(VolunteerSettings)
-        .values(street_id=street_id, **body.model_dump())
-        .on_conflict_do_update(index_elements=["street_id"], set_=body.model_dump())
-    )
-    await audit.record(
-        session, principal.user_id, "volunteers.settings", "street", street_id, body.model_dump(), street_id=street_id
-    )
-    return VolunteerSettingsOut(street_id=street_id, **body.model_dump())
+    return await rules.set_rules(session, principal.user_id, _admin_street(principal), body)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, keyset_page
-from app.identity.principal import Principal
+from app.identity.api import Principal
 from app.volunteers import errors, notices
 from app.volunteers.activities import get_activity
 from app.volunteers.models import VolunteerActivity, VolunteerSignup

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.core.audit import AuditLog
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 from app.notify.models import Notification
 from app.volunteers import checkin, points
 from app.volunteers.models import VolunteerActivity, VolunteerBackfill, VolunteerSignup
