@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.labels import labelled
+
 TIME_NOTE = "UTC 时间（ISO 8601）；前端按北京时间（UTC+8）显示"
 EXAMPLE_ID = "3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b"
 GCJ02_NOTE = "GCJ-02 坐标系（微信 wx.getLocation 的 gcj02 结果），单位：度"
@@ -43,6 +45,7 @@ SKILL_TITLES: dict[VolunteerSkill, str] = {
     VolunteerSkill.tutoring: "课业辅导",
     VolunteerSkill.sign_language: "手语",
 }
+labelled(VolunteerSkill, SKILL_TITLES)
 
 
 class VolunteerTheme(StrEnum):
@@ -62,6 +65,7 @@ THEME_TITLES: dict[VolunteerTheme, str] = {
     VolunteerTheme.children: "关爱儿童",
     VolunteerTheme.emergency: "应急",
 }
+labelled(VolunteerTheme, THEME_TITLES)
 
 
 class VolunteerJoinStatus(StrEnum):
@@ -75,6 +79,7 @@ JOIN_REQUEST_STATUS_TITLES: dict[VolunteerJoinStatus, str] = {
     VolunteerJoinStatus.approved: "已通过",
     VolunteerJoinStatus.rejected: "已拒绝",
 }
+labelled(VolunteerJoinStatus, JOIN_REQUEST_STATUS_TITLES)
 
 
 class VolunteerActivityStatus(StrEnum):
@@ -86,6 +91,7 @@ ACTIVITY_STATUS_TITLES: dict[VolunteerActivityStatus, str] = {
     VolunteerActivityStatus.open: "正常",
     VolunteerActivityStatus.cancelled: "已取消",
 }
+labelled(VolunteerActivityStatus, ACTIVITY_STATUS_TITLES)
 
 
 class VolunteerSignupStatus(StrEnum):
@@ -101,6 +107,7 @@ SIGNUP_STATUS_TITLES: dict[VolunteerSignupStatus, str] = {
     VolunteerSignupStatus.offered: "递补待确认",
     VolunteerSignupStatus.cancelled: "已取消",
 }
+labelled(VolunteerSignupStatus, SIGNUP_STATUS_TITLES)
 
 
 class VolunteerCheckoutStatus(StrEnum):
@@ -116,6 +123,7 @@ CHECKOUT_STATUS_TITLES: dict[VolunteerCheckoutStatus, str] = {
     VolunteerCheckoutStatus.confirmed: "组织者确认签退",
     VolunteerCheckoutStatus.unconfirmed: "漏签退待确认",
 }
+labelled(VolunteerCheckoutStatus, CHECKOUT_STATUS_TITLES)
 
 
 class VolunteerHourKind(StrEnum):
@@ -127,6 +135,7 @@ HOUR_KIND_TITLES: dict[VolunteerHourKind, str] = {
     VolunteerHourKind.credit: "信用时长",
     VolunteerHourKind.honor: "荣誉时长",
 }
+labelled(VolunteerHourKind, HOUR_KIND_TITLES)
 
 
 class VolunteerFigureGroup(StrEnum):
@@ -142,6 +151,7 @@ FIGURE_GROUP_TITLES: dict[VolunteerFigureGroup, str] = {
     VolunteerFigureGroup.community: "按社区",
     VolunteerFigureGroup.month: "按月份",
 }
+labelled(VolunteerFigureGroup, FIGURE_GROUP_TITLES)
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Lat = Annotated[float, Field(ge=-90, le=90, description=f"纬度，{GCJ02_NOTE}", examples=[35.4147])]
