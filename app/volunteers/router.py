@@ -125,7 +125,8 @@ async def list_teams(
 
 
 @router.post(
-    "/volunteers/teams/{team_id}/join-requests",
+    # Its own path, not POST on the list's: a malformed team id then answers 422 for both methods.
+    "/volunteers/teams/{team_id}/join",
     status_code=201,
     summary="申请加入志愿队",
     description=codes(

@@ -76,10 +76,11 @@ async def test_team_and_join_refusals(client, session, make_actor, leader) -> No
     assert await count(session, VolunteerTeam) == teams
 
     nobody = await make_actor()
-    url = f"{API}/teams/{TEAM_ID}/join-requests"
+    url = f"{API}/teams/{TEAM_ID}/join"
+    listing = f"{API}/teams/{TEAM_ID}/join-requests"
     assert_problem(await client.post(url, json={}, headers=nobody.headers), 409, "volunteers.profile_required")
     vol = await make_volunteer(session, make_actor, client, "张娟")
-    missing = f"{API}/teams/{uuid.uuid4()}/join-requests"
+    missing = f"{API}/teams/{uuid.uuid4()}/join"
     assert_problem(await client.post(missing, json={}, headers=vol.headers), 404, "volunteers.team_not_found")
     first = await client.post(url, json={"message": "周末有空"}, headers=vol.headers)
     assert first.status_code == 201
@@ -90,7 +91,7 @@ async def test_team_and_join_refusals(client, session, make_actor, leader) -> No
     assert_problem(
         await client.post(decision, json={"approve": True}, headers=vol.headers), 403, "volunteers.not_team_leader"
     )
-    listed = await client.get(url, headers=leader.headers)
+    listed = await client.get(listing, headers=leader.headers)
     assert [r["status_title"] for r in listed.json()["items"]] == ["待审批"]
     assert (await client.post(decision, json={"approve": True}, headers=leader.headers)).json()["status"] == "approved"
     assert_problem(
