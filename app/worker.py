@@ -52,6 +52,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "app.sla.jobs",
     "app.complaints.orphans",
     "app.trustfund.orphans",
+    "app.volunteers.jobs",
 )
 
 _CLAIM = text(

@@ -33,6 +33,10 @@ NOTIFY_EVENTS = frozenset(
         "task_dispatched",
         "task_reminded",
         "task_supervised",
+        "volunteer_reminder_24h",
+        "volunteer_reminder_2h",
+        "volunteer_promoted",
+        "volunteer_checkout_forgotten",
     }
 )
 

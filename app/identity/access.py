@@ -24,11 +24,12 @@ from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, Role, ScopeType
 from app.org import api as org
+from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)
 COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})
-# Scopes whose units live in other domains (teams, merchants): only the street can be checked.
-_UNCHECKED_SCOPES = frozenset({ScopeType.team, ScopeType.merchant})
+# Scopes whose units live in other domains and are not looked up yet (merchants): only the street is checked.
+_UNCHECKED_SCOPES = frozenset({ScopeType.merchant})
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -49,6 +50,11 @@ async def _locate(session: AsyncSession, principal: Principal, role: Role, scope
         if len(streets) != 1:
             raise errors.scope_forbidden("只有街道管理员可以授予该角色")
         return Location(next(iter(streets)), None)
+    if scope is ScopeType.team:  # a 金小蜂 volunteer team: it lives in the volunteers domain
+        team = await session.get(VolunteerTeam, scope_id)
+        if team is None:
+            raise errors.scope_not_found()
+        return Location(team.street_id, team.community_id)
     found = await org.unit_location(session, scope.value, scope_id)
     if found is None:
         raise errors.scope_not_found()
