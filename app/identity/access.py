@@ -23,12 +23,13 @@ from app.identity.auth import hash_token
 from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, Role, ScopeType
+from app.merchants.api import merchant_location
 from app.org import service as org
 
 INVITE_TTL = timedelta(days=7)
 COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})
-# Scopes whose units live in other domains (teams, merchants): only the street can be checked.
-_UNCHECKED_SCOPES = frozenset({ScopeType.team, ScopeType.merchant})
+# Scopes whose units live in other domains and have no lookup yet (teams): only the street can be checked.
+_UNCHECKED_SCOPES = frozenset({ScopeType.team})
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -49,7 +50,10 @@ async def _locate(session: AsyncSession, principal: Principal, role: Role, scope
         if len(streets) != 1:
             raise errors.scope_forbidden("只有街道管理员可以授予该角色")
         return Location(next(iter(streets)), None)
-    found = await org.unit_location(session, scope.value, scope_id)
+    if scope is ScopeType.merchant:
+        found = await merchant_location(session, scope_id)
+    else:
+        found = await org.unit_location(session, scope.value, scope_id)
     if found is None:
         raise errors.scope_not_found()
     return Location(*found)

@@ -1,0 +1,108 @@
+"""金城荟 errors: problem+json with stable ``merchants.*`` codes (every code is a literal here)."""
+
+from __future__ import annotations
+
+from app.core.errors import ProblemError
+
+
+def invalid_credit_code() -> ProblemError:
+    return ProblemError(
+        422,
+        "merchants.invalid_credit_code",
+        "统一社会信用代码无效",
+        "应为 18 位（不含 I、O、Z、S、V），且第 18 位校验码符合 GB 32100-2015",
+    )
+
+
+def invalid_opening_hours(message: str) -> ProblemError:
+    return ProblemError(422, "merchants.invalid_opening_hours", "营业时间格式无效", message)
+
+
+def location_required() -> ProblemError:
+    return ProblemError(422, "merchants.location_required", "请提供位置", "需提供地图坐标（GCJ-02）或所在小区")
+
+
+def food_permit_required() -> ProblemError:
+    return ProblemError(422, "merchants.food_permit_required", "该类别需要食品经营许可证", "请填写许可证编号与有效期")
+
+
+def compound_not_found() -> ProblemError:
+    return ProblemError(404, "merchants.compound_not_found", "小区不存在")
+
+
+def community_not_found() -> ProblemError:
+    return ProblemError(404, "merchants.community_not_found", "社区不存在")
+
+
+def duplicate_credit_code() -> ProblemError:
+    return ProblemError(409, "merchants.duplicate_credit_code", "该统一社会信用代码已申请入驻")
+
+
+def not_found() -> ProblemError:
+    return ProblemError(404, "merchants.not_found", "商户不存在")
+
+
+def invalid_state(status: str, action: str) -> ProblemError:
+    return ProblemError(
+        409, "merchants.invalid_state", "当前状态不能执行此操作", f"商户状态为「{status}」，不能{action}"
+    )
+
+
+def forbidden(detail: str = "当前角色无权管理该商户") -> ProblemError:
+    return ProblemError(403, "merchants.forbidden", "无权执行此操作", detail)
+
+
+def household_required() -> ProblemError:
+    return ProblemError(
+        403, "merchants.household_required", "需要先绑定房屋", "只有已通过审核绑定房屋的居民可以发表评价"
+    )
+
+
+def content_risky() -> ProblemError:
+    return ProblemError(422, "merchants.content_risky", "内容未通过安全检测", "请修改评价内容后重试")
+
+
+def review_not_found() -> ProblemError:
+    return ProblemError(404, "merchants.review_not_found", "评价不存在")
+
+
+def already_replied() -> ProblemError:
+    return ProblemError(409, "merchants.already_replied", "商户已回复过该评价", "每条评价只能回复一次")
+
+
+def offer_not_found() -> ProblemError:
+    return ProblemError(404, "merchants.offer_not_found", "优惠不存在")
+
+
+def invalid_offer(detail: str) -> ProblemError:
+    return ProblemError(422, "merchants.invalid_offer", "优惠设置有误", detail)
+
+
+def offer_not_active() -> ProblemError:
+    return ProblemError(409, "merchants.offer_not_active", "优惠不在有效期内或商户未上架")
+
+
+def sold_out() -> ProblemError:
+    return ProblemError(409, "merchants.sold_out", "优惠已领完")
+
+
+def claim_limit(limit: int) -> ProblemError:
+    return ProblemError(409, "merchants.claim_limit", "已达到每人领取上限", f"每人最多领取 {limit} 张")
+
+
+def code_not_found() -> ProblemError:
+    return ProblemError(404, "merchants.code_not_found", "券码不存在")
+
+
+def code_not_yours() -> ProblemError:
+    return ProblemError(409, "merchants.code_not_yours", "该券码不属于本商户")
+
+
+def code_used() -> ProblemError:
+    return ProblemError(409, "merchants.code_used", "该券码已核销")
+
+
+def use_request_conflict() -> ProblemError:
+    return ProblemError(
+        409, "merchants.use_request_conflict", "核销请求号已用于另一张券码", "同一 use_request_no 只能核销一张券"
+    )
