@@ -27,7 +27,7 @@ from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.identity.router import routers as identity_routers
-from app.merchants.router import router as merchants_router
+from app.merchants.routes import routers as merchants_routers
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
@@ -50,7 +50,7 @@ def api_routers() -> list[APIRouter]:
         trustfund_router,
         sla_router,
         calendar_router,
-        merchants_router,
+        *merchants_routers,
         notify_router,
         outbox_router,
     ]

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.core.settings import Settings
+from app.wechat.client import WeChatClient
+from app.wechat.deps import app_wechat_client
 
 
 async def _settings(request: Request) -> Settings:
@@ -15,3 +17,10 @@ async def _settings(request: Request) -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+async def _wechat(request: Request) -> WeChatClient:
+    return app_wechat_client(request.app)
+
+
+WeChat = Annotated[WeChatClient, Depends(_wechat)]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from app.merchants.listing import NEARBY, Search, nearby_params
+from app.merchants.seed import insert_bulk_merchants
 from tests.conftest import STREET_ID
 from tests.merchants.conftest import BJ, COMMUNITY_ID, SHOP_LAT, SHOP_LNG, listed_merchant
 from tests.problems import assert_problem
@@ -92,17 +93,8 @@ async def test_detail_shows_hours_today_photos_offers_rating(client, clock, shop
 
 
 async def test_explain_uses_the_lat_lng_index(session, shop_owner) -> None:
-    await session.execute(
-        text(
-            """
-            INSERT INTO merchants (id, street_id, applicant_id, status, name, category, address, lat, lng, phone,
-                photos, opening_hours, credit_code, licence_images, description, pledge_rate_bp, rating_sum, rating_count)
-            SELECT gen_random_uuid(), :street, :user, 'approved', '商户' || g, 'other', '地址', 35.0 + random(),
-                   116.0 + random(), '0537', '[]', '24/7', lpad(g::text, 18, '0'), '[]', '', 0, 0, 0
-            FROM generate_series(1, 5000) AS g
-            """
-        ),
-        {"street": STREET_ID, "user": shop_owner.user.id},
+    await insert_bulk_merchants(
+        session, street_id=STREET_ID, user_id=shop_owner.user.id, n=5000, lat=35.5, lng=116.5, spread_deg=0.5
     )
     await session.execute(text("ANALYZE merchants"))
     params = {

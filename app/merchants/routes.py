@@ -1,0 +1,10 @@
+"""Every 金城荟 router, in the order they are mounted (fixed paths before ``/merchants/{merchant_id}``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.merchants.reviews_router import router as reviews_router
+from app.merchants.router import router as merchants_router
+
+routers: list[APIRouter] = [reviews_router, merchants_router]
