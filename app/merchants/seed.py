@@ -11,8 +11,9 @@ _BULK = text(
     """
     INSERT INTO merchants (id, street_id, applicant_id, status, name, category, address, lat, lng, phone, photos,
         opening_hours, credit_code, licence_images, description, pledge_rate_bp, rating_sum, rating_count)
-    SELECT gen_random_uuid(), :street, :user, 'approved', :prefix || g, 'other', '金城街道',
-           :lat - :spread + 2 * :spread * random(), :lng - :spread + 2 * :spread * random(), '0537', '[]',
+    SELECT gen_random_uuid(), :street, :user, 'approved', CAST(:prefix AS varchar) || g, 'other', '金城街道',
+           CAST(:lat AS float8) + CAST(:spread AS float8) * (2 * random() - 1),
+           CAST(:lng AS float8) + CAST(:spread AS float8) * (2 * random() - 1), '0537', '[]',
            'Mo-Su 08:00-22:00', :prefix || lpad(g::text, 12, '0'), '[]', '', 0, 0, 0
     FROM generate_series(1, :n) AS g
     """
