@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.merchants.offers_router import router as offers_router
 from app.merchants.reviews_router import router as reviews_router
 from app.merchants.router import router as merchants_router
 
-routers: list[APIRouter] = [reviews_router, merchants_router]
+routers: list[APIRouter] = [offers_router, reviews_router, merchants_router]
