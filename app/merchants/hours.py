@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import chinese_calendar.constants as _cc
 import opening_hours
@@ -46,6 +47,7 @@ def is_public_holiday(cal: BusinessCalendar, day: date) -> bool:
     return day.weekday() < 5 or day in _STATUTORY_HOLIDAYS or cal.overrides.get(day) is False
 
 
+@lru_cache(maxsize=4096)  # parsing dominates an open-now check; listings repeat a few expressions
 def _for_day(expression: str, holiday: bool) -> opening_hours.OpeningHours:
     return opening_hours.OpeningHours(_PH.sub("Mo-Su", expression) if holiday else expression)
 
