@@ -28,9 +28,9 @@ from app.volunteers.models import (
 from app.volunteers.people import require_profile
 from app.volunteers.schemas import (
     HOUR_KIND_TITLES,
-    HourKind,
     VolunteerCertificateIn,
     VolunteerCertificateOut,
+    VolunteerHourKind,
     VolunteerRecordItem,
     VolunteerYearTotal,
 )
@@ -59,8 +59,8 @@ async def record(
             title=a.title,
             team_id=a.team_id,
             starts_at=a.starts_at,
-            kind=HourKind.credit,
-            kind_title=HOUR_KIND_TITLES[HourKind.credit],
+            kind=VolunteerHourKind.credit,
+            kind_title=HOUR_KIND_TITLES[VolunteerHourKind.credit],
             minutes=s.credit_minutes or 0,
             points=s.points,
             zero_reason=s.zero_reason,
@@ -72,8 +72,8 @@ async def record(
             title=a.title,
             team_id=a.team_id,
             starts_at=a.starts_at,
-            kind=HourKind.honor,
-            kind_title=HOUR_KIND_TITLES[HourKind.honor],
+            kind=VolunteerHourKind.honor,
+            kind_title=HOUR_KIND_TITLES[VolunteerHourKind.honor],
             minutes=b.minutes,
             points=0,
         )
@@ -84,7 +84,7 @@ async def record(
     for item in items:
         year = item.starts_at.astimezone(BEIJING).year
         totals = years.setdefault(year, [0, 0, 0])
-        totals[0 if item.kind is HourKind.credit else 1] += item.minutes
+        totals[0 if item.kind is VolunteerHourKind.credit else 1] += item.minutes
         totals[2] += item.points
     return items, [
         VolunteerYearTotal(year=y, credit_minutes=t[0], honor_minutes=t[1], points=t[2])

@@ -17,12 +17,12 @@ from app.identity.principal import CurrentPrincipal
 from app.volunteers import activities, errors, people, signups, stats
 from app.volunteers.access import require_leader
 from app.volunteers.schemas import (
-    JoinRequestStatus,
     VolunteerActivityIn,
     VolunteerActivityOut,
     VolunteerJoinDecisionIn,
     VolunteerJoinRequestIn,
     VolunteerJoinRequestOut,
+    VolunteerJoinStatus,
     VolunteerProfileIn,
     VolunteerProfileOut,
     VolunteerProjectIn,
@@ -157,7 +157,7 @@ async def list_join_requests(
     session: Session,
     principal: CurrentPrincipal,
     page: PageQuery,
-    status: Annotated[JoinRequestStatus | None, Query(description="按状态筛选")] = None,
+    status: Annotated[VolunteerJoinStatus | None, Query(description="按状态筛选")] = None,
 ) -> Page[VolunteerJoinRequestOut]:
     reqs, cursor = await people.list_join_requests(session, principal, team_id, status.value if status else None, page)
     names = await people.real_names(session, {r.user_id for r in reqs})

@@ -21,8 +21,6 @@ from app.volunteers.access import require_leader
 from app.volunteers.schemas import (
     FIGURE_GROUP_TITLES,
     HOUR_KIND_TITLES,
-    FigureGroup,
-    HourKind,
     VolunteerBackfillIn,
     VolunteerBackfillOut,
     VolunteerCertificateIn,
@@ -31,8 +29,10 @@ from app.volunteers.schemas import (
     VolunteerCheckIn,
     VolunteerCheckinCodeOut,
     VolunteerCheckoutConfirmIn,
+    VolunteerFigureGroup,
     VolunteerFigureRow,
     VolunteerFiguresOut,
+    VolunteerHourKind,
     VolunteerPointsOut,
     VolunteerRecordOut,
     VolunteerRedemptionIn,
@@ -157,8 +157,8 @@ async def backfill(
         activity_id=row.activity_id,
         user_id=row.user_id,
         minutes=row.minutes,
-        kind=HourKind.honor,
-        kind_title=HOUR_KIND_TITLES[HourKind.honor],
+        kind=VolunteerHourKind.honor,
+        kind_title=HOUR_KIND_TITLES[VolunteerHourKind.honor],
         reason=row.reason,
         created_by=row.created_by,
         created_at=row.created_at,
@@ -287,7 +287,7 @@ async def verify_certificate(
 
 
 async def _figures(
-    session: Session, principal: CurrentPrincipal, group: FigureGroup, now: datetime, start: datetime | None,
+    session: Session, principal: CurrentPrincipal, group: VolunteerFigureGroup, now: datetime, start: datetime | None,
     end: datetime | None,
 ) -> list[VolunteerFigureRow]:  # fmt: skip
     streets = principal.street_ids(Role.street_admin, Role.street_supervisor, Role.volunteer_leader)
@@ -312,7 +312,7 @@ async def figures(
     session: Session,
     principal: CurrentPrincipal,
     clock: ClockDep,
-    group_by: Annotated[FigureGroup, Query(description="分组方式")] = FigureGroup.team,
+    group_by: Annotated[VolunteerFigureGroup, Query(description="分组方式")] = VolunteerFigureGroup.team,
     start: Annotated[datetime | None, Query(description="活动开始时间不早于（UTC）")] = None,
     end: Annotated[datetime | None, Query(description="活动开始时间早于（UTC）")] = None,
 ) -> VolunteerFiguresOut:
@@ -331,7 +331,7 @@ async def figures_xlsx(
     session: Session,
     principal: CurrentPrincipal,
     clock: ClockDep,
-    group_by: Annotated[FigureGroup, Query(description="分组方式")] = FigureGroup.team,
+    group_by: Annotated[VolunteerFigureGroup, Query(description="分组方式")] = VolunteerFigureGroup.team,
     start: Annotated[datetime | None, Query(description="活动开始时间不早于（UTC）")] = None,
     end: Annotated[datetime | None, Query(description="活动开始时间早于（UTC）")] = None,
 ) -> Response:

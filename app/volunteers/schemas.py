@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 TIME_NOTE = "UTC 时间（ISO 8601）；前端按北京时间（UTC+8）显示"
+EXAMPLE_ID = "3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b"
 GCJ02_NOTE = "GCJ-02 坐标系（微信 wx.getLocation 的 gcj02 结果），单位：度"
 
 
@@ -63,77 +64,83 @@ THEME_TITLES: dict[VolunteerTheme, str] = {
 }
 
 
-class JoinRequestStatus(StrEnum):
+class VolunteerJoinStatus(StrEnum):
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
 
 
-JOIN_REQUEST_STATUS_TITLES: dict[JoinRequestStatus, str] = {
-    JoinRequestStatus.pending: "待审批",
-    JoinRequestStatus.approved: "已通过",
-    JoinRequestStatus.rejected: "已拒绝",
+JOIN_REQUEST_STATUS_TITLES: dict[VolunteerJoinStatus, str] = {
+    VolunteerJoinStatus.pending: "待审批",
+    VolunteerJoinStatus.approved: "已通过",
+    VolunteerJoinStatus.rejected: "已拒绝",
 }
 
 
-class ActivityStatus(StrEnum):
+class VolunteerActivityStatus(StrEnum):
     open = "open"
     cancelled = "cancelled"
 
 
-ACTIVITY_STATUS_TITLES: dict[ActivityStatus, str] = {ActivityStatus.open: "正常", ActivityStatus.cancelled: "已取消"}
+ACTIVITY_STATUS_TITLES: dict[VolunteerActivityStatus, str] = {
+    VolunteerActivityStatus.open: "正常",
+    VolunteerActivityStatus.cancelled: "已取消",
+}
 
 
-class SignupStatus(StrEnum):
+class VolunteerSignupStatus(StrEnum):
     confirmed = "confirmed"
     waitlisted = "waitlisted"
     offered = "offered"
     cancelled = "cancelled"
 
 
-SIGNUP_STATUS_TITLES: dict[SignupStatus, str] = {
-    SignupStatus.confirmed: "已报名",
-    SignupStatus.waitlisted: "候补中",
-    SignupStatus.offered: "递补待确认",
-    SignupStatus.cancelled: "已取消",
+SIGNUP_STATUS_TITLES: dict[VolunteerSignupStatus, str] = {
+    VolunteerSignupStatus.confirmed: "已报名",
+    VolunteerSignupStatus.waitlisted: "候补中",
+    VolunteerSignupStatus.offered: "递补待确认",
+    VolunteerSignupStatus.cancelled: "已取消",
 }
 
 
-class CheckoutStatus(StrEnum):
+class VolunteerCheckoutStatus(StrEnum):
     none = "none"
     checked_out = "checked_out"
     confirmed = "confirmed"
     unconfirmed = "unconfirmed"
 
 
-CHECKOUT_STATUS_TITLES: dict[CheckoutStatus, str] = {
-    CheckoutStatus.none: "未签退",
-    CheckoutStatus.checked_out: "已签退",
-    CheckoutStatus.confirmed: "组织者确认签退",
-    CheckoutStatus.unconfirmed: "漏签退待确认",
+CHECKOUT_STATUS_TITLES: dict[VolunteerCheckoutStatus, str] = {
+    VolunteerCheckoutStatus.none: "未签退",
+    VolunteerCheckoutStatus.checked_out: "已签退",
+    VolunteerCheckoutStatus.confirmed: "组织者确认签退",
+    VolunteerCheckoutStatus.unconfirmed: "漏签退待确认",
 }
 
 
-class HourKind(StrEnum):
+class VolunteerHourKind(StrEnum):
     credit = "credit"
     honor = "honor"
 
 
-HOUR_KIND_TITLES: dict[HourKind, str] = {HourKind.credit: "信用时长", HourKind.honor: "荣誉时长"}
+HOUR_KIND_TITLES: dict[VolunteerHourKind, str] = {
+    VolunteerHourKind.credit: "信用时长",
+    VolunteerHourKind.honor: "荣誉时长",
+}
 
 
-class FigureGroup(StrEnum):
+class VolunteerFigureGroup(StrEnum):
     team = "team"
     project = "project"
     community = "community"
     month = "month"
 
 
-FIGURE_GROUP_TITLES: dict[FigureGroup, str] = {
-    FigureGroup.team: "按队伍",
-    FigureGroup.project: "按服务项目",
-    FigureGroup.community: "按社区",
-    FigureGroup.month: "按月份",
+FIGURE_GROUP_TITLES: dict[VolunteerFigureGroup, str] = {
+    VolunteerFigureGroup.team: "按队伍",
+    VolunteerFigureGroup.project: "按服务项目",
+    VolunteerFigureGroup.community: "按社区",
+    VolunteerFigureGroup.month: "按月份",
 }
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
@@ -202,7 +209,7 @@ class VolunteerJoinRequestOut(BaseModel):
     user_id: uuid.UUID
     real_name: str | None
     message: str
-    status: JoinRequestStatus
+    status: VolunteerJoinStatus
     status_title: str = Field(examples=["待审批"])
     created_at: datetime = Field(description=TIME_NOTE)
     decided_at: datetime | None = Field(description=TIME_NOTE)
@@ -210,7 +217,7 @@ class VolunteerJoinRequestOut(BaseModel):
 
 class VolunteerProjectIn(BaseModel):
     model_config = ConfigDict(title="VolunteerProjectIn")
-    team_id: uuid.UUID
+    team_id: uuid.UUID = Field(description="所属志愿队", examples=[EXAMPLE_ID])
     name: Name = Field(examples=["银龄关爱·周六助老"])
     theme: VolunteerTheme = Field(examples=["elderly"])
     description: str = Field(default="", max_length=500)
@@ -242,7 +249,7 @@ class VolunteerPlaceIn(BaseModel):
 
 class VolunteerActivityIn(BaseModel):
     model_config = ConfigDict(title="VolunteerActivityIn")
-    project_id: uuid.UUID
+    project_id: uuid.UUID = Field(description="服务项目 id", examples=[EXAMPLE_ID])
     title: Name = Field(examples=["周六助老：为独居老人理发"])
     description: str = Field(default="", max_length=2000)
     place: VolunteerPlaceIn
@@ -256,7 +263,7 @@ class VolunteerActivityIn(BaseModel):
 
 class VolunteerSeriesIn(BaseModel):
     model_config = ConfigDict(title="VolunteerSeriesIn")
-    project_id: uuid.UUID
+    project_id: uuid.UUID = Field(description="服务项目 id", examples=[EXAMPLE_ID])
     title: Name = Field(examples=["周六志愿服务日·助老"])
     description: str = Field(default="", max_length=2000)
     place: VolunteerPlaceIn
@@ -289,7 +296,7 @@ class VolunteerSeriesPatch(BaseModel):
 class VolunteerSeriesOut(BaseModel):
     model_config = ConfigDict(title="VolunteerSeriesOut")
     id: uuid.UUID
-    project_id: uuid.UUID
+    project_id: uuid.UUID = Field(description="服务项目 id", examples=[EXAMPLE_ID])
     title: str
     rrule: str
     first_start: datetime = Field(description=TIME_NOTE)
@@ -302,7 +309,7 @@ class VolunteerSeriesOut(BaseModel):
 class VolunteerActivityOut(BaseModel):
     model_config = ConfigDict(title="VolunteerActivityOut")
     id: uuid.UUID
-    project_id: uuid.UUID
+    project_id: uuid.UUID = Field(description="服务项目 id", examples=[EXAMPLE_ID])
     team_id: uuid.UUID
     series_id: uuid.UUID | None
     title: str
@@ -321,7 +328,7 @@ class VolunteerActivityOut(BaseModel):
     confirmed: int = Field(description="已占用名额（含递补待确认）")
     waitlisted: int
     required_skills: list[VolunteerSkill]
-    status: ActivityStatus
+    status: VolunteerActivityStatus
     status_title: str
 
 
@@ -331,14 +338,14 @@ class VolunteerSignupOut(BaseModel):
     activity_id: uuid.UUID
     user_id: uuid.UUID
     real_name: str | None = None
-    status: SignupStatus
+    status: VolunteerSignupStatus
     status_title: str = Field(examples=["已报名"])
     waitlist_position: int | None = Field(default=None, description="候补中时的排位（1 起）")
     offer_expires_at: datetime | None = Field(description=f"递补待确认的截止时间。{TIME_NOTE}")
     late_cancel: bool
     checked_in_at: datetime | None = Field(description=TIME_NOTE)
     checked_out_at: datetime | None = Field(description=TIME_NOTE)
-    checkout_status: CheckoutStatus
+    checkout_status: VolunteerCheckoutStatus
     checkout_status_title: str
     credit_minutes: int | None = Field(description="信用时长（分钟）；签退或确认后计算")
     zero_reason: str | None = Field(description="信用时长为 0 的原因")
@@ -363,12 +370,12 @@ class VolunteerCheckIn(BaseModel):
 
 class VolunteerCheckoutConfirmIn(BaseModel):
     model_config = ConfigDict(title="VolunteerCheckoutConfirmIn")
-    user_id: uuid.UUID
+    user_id: uuid.UUID = Field(description="志愿者的用户 id", examples=[EXAMPLE_ID])
 
 
 class VolunteerBackfillIn(BaseModel):
     model_config = ConfigDict(title="VolunteerBackfillIn")
-    user_id: uuid.UUID
+    user_id: uuid.UUID = Field(description="志愿者的用户 id", examples=[EXAMPLE_ID])
     minutes: int = Field(ge=1, le=24 * 60, examples=[180])
     reason: str = Field(min_length=2, max_length=200, examples=["现场信号中断，无法扫码签到"])
 
@@ -379,7 +386,7 @@ class VolunteerBackfillOut(BaseModel):
     activity_id: uuid.UUID
     user_id: uuid.UUID
     minutes: int
-    kind: HourKind
+    kind: VolunteerHourKind
     kind_title: str = Field(examples=["荣誉时长"])
     reason: str
     created_by: uuid.UUID
@@ -409,7 +416,7 @@ class VolunteerRecordItem(BaseModel):
     title: str
     team_id: uuid.UUID
     starts_at: datetime = Field(description=TIME_NOTE)
-    kind: HourKind
+    kind: VolunteerHourKind
     kind_title: str
     minutes: int
     points: int
@@ -433,8 +440,8 @@ class VolunteerRecordOut(BaseModel):
 
 class VolunteerCertificateIn(BaseModel):
     model_config = ConfigDict(title="VolunteerCertificateIn")
-    user_id: uuid.UUID
-    team_id: uuid.UUID
+    user_id: uuid.UUID = Field(description="志愿者的用户 id", examples=[EXAMPLE_ID])
+    team_id: uuid.UUID = Field(description="出具证明的志愿队", examples=[EXAMPLE_ID])
     period_start: datetime = Field(description=TIME_NOTE)
     period_end: datetime = Field(description=TIME_NOTE)
 
@@ -476,5 +483,5 @@ class VolunteerFigureRow(BaseModel):
 
 class VolunteerFiguresOut(BaseModel):
     model_config = ConfigDict(title="VolunteerFiguresOut")
-    group_by: FigureGroup
+    group_by: VolunteerFigureGroup
     rows: list[VolunteerFigureRow]

@@ -20,15 +20,15 @@ from app.volunteers.schemas import (
     SIGNUP_STATUS_TITLES,
     SKILL_TITLES,
     THEME_TITLES,
-    ActivityStatus,
-    CheckoutStatus,
-    JoinRequestStatus,
-    SignupStatus,
     VolunteerActivityOut,
+    VolunteerActivityStatus,
+    VolunteerCheckoutStatus,
     VolunteerJoinRequestOut,
+    VolunteerJoinStatus,
     VolunteerProfileOut,
     VolunteerProjectOut,
     VolunteerSignupOut,
+    VolunteerSignupStatus,
     VolunteerSkill,
     VolunteerTeamOut,
     VolunteerTheme,
@@ -68,7 +68,7 @@ def team_out(team: VolunteerTeam, members: int) -> VolunteerTeamOut:
 
 
 def join_out(req: VolunteerJoinRequest, name: str | None) -> VolunteerJoinRequestOut:
-    status = JoinRequestStatus(req.status)
+    status = VolunteerJoinStatus(req.status)
     return VolunteerJoinRequestOut(
         id=req.id,
         team_id=req.team_id,
@@ -90,7 +90,7 @@ def project_out(p: VolunteerProject) -> VolunteerProjectOut:
 
 
 def activity_out(a: VolunteerActivity, waitlisted: int) -> VolunteerActivityOut:
-    status = ActivityStatus(a.status)
+    status = VolunteerActivityStatus(a.status)
     return VolunteerActivityOut(
         id=a.id,
         project_id=a.project_id,
@@ -118,8 +118,8 @@ def activity_out(a: VolunteerActivity, waitlisted: int) -> VolunteerActivityOut:
 
 
 def signup_out(s: VolunteerSignup, *, name: str | None = None, position: int | None = None) -> VolunteerSignupOut:
-    status = SignupStatus(s.status)
-    checkout = CheckoutStatus(s.checkout_status)
+    status = VolunteerSignupStatus(s.status)
+    checkout = VolunteerCheckoutStatus(s.checkout_status)
     return VolunteerSignupOut(
         id=s.id,
         activity_id=s.activity_id,

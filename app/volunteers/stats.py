@@ -18,7 +18,7 @@ from app.volunteers.models import (
     VolunteerSignup,
     VolunteerTeam,
 )
-from app.volunteers.schemas import FigureGroup, VolunteerFigureRow
+from app.volunteers.schemas import VolunteerFigureGroup, VolunteerFigureRow
 
 S, A = VolunteerSignup, VolunteerActivity
 _CANCELLED_IN_TIME = and_(S.status == "cancelled", not_(S.late_cancel))
@@ -56,21 +56,23 @@ async def reliability(session: AsyncSession, user_id: uuid.UUID, now: datetime) 
     return Reliability(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
-def _key(group: FigureGroup) -> ColumnElement[Any]:
-    if group is FigureGroup.team:
+def _key(group: VolunteerFigureGroup) -> ColumnElement[Any]:
+    if group is VolunteerFigureGroup.team:
         return func.cast(A.team_id, type_=A.title.type)
-    if group is FigureGroup.project:
+    if group is VolunteerFigureGroup.project:
         return func.cast(A.project_id, type_=A.title.type)
-    if group is FigureGroup.community:
+    if group is VolunteerFigureGroup.community:
         return func.coalesce(func.cast(A.community_id, type_=A.title.type), literal("none"))
     return func.to_char(func.timezone("Asia/Shanghai", A.starts_at), "YYYY-MM")
 
 
-async def _labels(session: AsyncSession, group: FigureGroup, keys: set[str]) -> dict[str, str]:
-    if group is FigureGroup.month:
+async def _labels(session: AsyncSession, group: VolunteerFigureGroup, keys: set[str]) -> dict[str, str]:
+    if group is VolunteerFigureGroup.month:
         return {k: f"{k[:4]}年{int(k[5:])}月" for k in keys}
     ids = [uuid.UUID(k) for k in keys if k != "none"]
-    model: Any = {FigureGroup.team: VolunteerTeam, FigureGroup.project: VolunteerProject}.get(group, Community)
+    model: Any = {VolunteerFigureGroup.team: VolunteerTeam, VolunteerFigureGroup.project: VolunteerProject}.get(
+        group, Community
+    )
     rows = (await session.execute(select(model.id, model.name).where(model.id.in_(ids)))).all() if ids else []
     labels = {str(i): n for i, n in rows}
     labels["none"] = "街道直属（未指定社区）"
@@ -80,7 +82,7 @@ async def _labels(session: AsyncSession, group: FigureGroup, keys: set[str]) -> 
 async def figures(
     session: AsyncSession,
     street_id: uuid.UUID,
-    group: FigureGroup,
+    group: VolunteerFigureGroup,
     now: datetime,
     start: datetime | None,
     end: datetime | None,
