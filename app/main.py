@@ -34,6 +34,8 @@ from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
 from app.sla.router import router as sla_router
 from app.trustfund.router import router as trustfund_router
+from app.volunteers.router import router as volunteers_router
+from app.volunteers.router_service import router as volunteer_service_router
 from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
 from app.wechat.fake import create_fake_wechat
 from app.wechat.subscribe import bind_wechat_sender
@@ -55,6 +57,8 @@ def api_routers() -> list[APIRouter]:
         communityfund_router,
         notify_router,
         outbox_router,
+        volunteers_router,
+        volunteer_service_router,
     ]
 
 

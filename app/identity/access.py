@@ -25,11 +25,12 @@ from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, Role, ScopeType
 from app.merchants.api import merchant_location
 from app.org import service as org
+from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)
 COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})
-# Scopes whose units live in other domains and have no lookup yet (teams): only the street can be checked.
-_UNCHECKED_SCOPES = frozenset({ScopeType.team})
+# Every scope's unit is looked up: org units here, teams and merchants in their domains.
+_UNCHECKED_SCOPES: frozenset[ScopeType] = frozenset()
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -50,7 +51,12 @@ async def _locate(session: AsyncSession, principal: Principal, role: Role, scope
         if len(streets) != 1:
             raise errors.scope_forbidden("只有街道管理员可以授予该角色")
         return Location(next(iter(streets)), None)
-    if scope is ScopeType.merchant:
+    if scope is ScopeType.team:  # a 金小蜂 volunteer team: it lives in the volunteers domain
+        team = await session.get(VolunteerTeam, scope_id)
+        if team is None:
+            raise errors.scope_not_found()
+        return Location(team.street_id, team.community_id)
+    if scope is ScopeType.merchant:  # a 金城荟 merchant
         found = await merchant_location(session, scope_id)
     else:
         found = await org.unit_location(session, scope.value, scope_id)
