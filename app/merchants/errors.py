@@ -106,3 +106,9 @@ def use_request_conflict() -> ProblemError:
     return ProblemError(
         409, "merchants.use_request_conflict", "核销请求号已用于另一张券码", "同一 use_request_no 只能核销一张券"
     )
+
+
+def insufficient_points(cost: int, balance: int) -> ProblemError:
+    return ProblemError(
+        409, "merchants.insufficient_points", "志愿积分不足", f"需要 {cost} 积分，当前可用 {balance} 积分"
+    )

@@ -18,6 +18,7 @@ from app.merchants import errors
 from app.merchants.access import get_merchant, require_operator
 from app.merchants.models import Merchant, Offer, OfferClaim
 from app.merchants.schemas import OfferCreate, OfferKind, RedemptionOut
+from app.volunteers.api import points_balance, spend_points
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at the counter
 CODE_LENGTH = 10
@@ -104,6 +105,11 @@ async def claim(
     ).scalar_one()
     if held >= offer.per_user_limit:
         raise errors.claim_limit(offer.per_user_limit)
+    if offer.kind == OfferKind.points and offer.points_cost:
+        # Checked again (and spent) at redemption; here it spares the stock for those who can pay.
+        balance = await points_balance(session, user_id=principal.user_id, street_id=offer.street_id)
+        if balance < offer.points_cost:
+            raise errors.insufficient_points(offer.points_cost, balance)
     if (await session.execute(_TAKE_STOCK, {"id": offer_id})).first() is None:
         raise errors.sold_out()
     row = OfferClaim(
@@ -155,6 +161,16 @@ async def redeem(
         raise errors.code_used()
     offer = await session.get(Offer, row.offer_id)
     assert offer is not None
+    if offer.kind == OfferKind.points and offer.points_cost:
+        # The volunteer's 时间银行 pays; idempotent by the redemption (409 volunteers.insufficient_points).
+        await spend_points(
+            session,
+            user_id=row.user_id,
+            street_id=row.street_id,
+            points=offer.points_cost,
+            reference=f"offer-redemption:{row.id}",
+            memo=f"{merchant.name}：{offer.title}",
+        )
     pledged = offer.value_fen * merchant.pledge_rate_bp // 10_000
     if pledged > 0:
         await post_merchant_share(

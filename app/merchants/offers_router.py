@@ -68,7 +68,8 @@ async def create_offer(
     summary="领取优惠",
     description="居民领取一张，得到出示给商户的券码。同一 `out_request_no` 重试返回第一次领取的券。"
     "已领完 409 `merchants.sold_out`；超过每人限领 409 `merchants.claim_limit`；不在有效期或商户未上架 "
-    "409 `merchants.offer_not_active`；优惠不存在 404 `merchants.offer_not_found`。",
+    "409 `merchants.offer_not_active`；积分兑换而志愿积分不足 409 `merchants.insufficient_points`；"
+    "优惠不存在 404 `merchants.offer_not_found`。",
     responses=problems(401, 404, 409),
 )
 async def claim_offer(
@@ -108,7 +109,8 @@ async def my_claims(session: Session, principal: CurrentPrincipal, page: PageQue
     summary="核销券码",
     description="本商户运营人员核销居民出示的券码，`use_request_no` 幂等：重放返回第一次的结果；同一请求号用于另一券码 "
     "409 `merchants.use_request_conflict`。他店券码 409 `merchants.code_not_yours`；已核销 409 `merchants.code_used`；"
-    "券码不存在 404 `merchants.code_not_found`。商户设置了认捐比例时，按核销面值自动计入社区基金（按核销幂等）。",
+    "券码不存在 404 `merchants.code_not_found`。积分兑换券核销时从该志愿者的积分账户扣除（按核销幂等；"
+    "积分不足 409 `volunteers.insufficient_points`）。商户设置了认捐比例时，按核销面值自动计入社区基金（按核销幂等）。",
     responses=problems(401, 403, 404, 409),
 )
 async def redeem(

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from app.merchants.models import Offer, OfferClaim
-from tests.conftest import Actor
+from app.volunteers import points
+from app.volunteers.api import points_balance
+from tests.conftest import STREET_ID, Actor
 from tests.merchants.conftest import listed_merchant
 from tests.problems import assert_problem, count
 
@@ -122,3 +124,31 @@ async def test_expired_offer_cannot_be_claimed(client, clock, shop_owner, street
         f"/api/v1/offers/{offer_id}/claims", json={"out_request_no": "x"}, headers=resident.headers
     )
     assert_problem(resp, 409, "merchants.offer_not_active")
+
+
+async def test_points_offer_spends_the_volunteers_points_once(
+    client, session, shop_owner, street_admin, make_actor
+) -> None:
+    merchant_id = await listed_merchant(client, shop_owner, street_admin)
+    offer_id = await make_offer(
+        client, shop_owner, merchant_id, kind="points", points_cost=20, value_fen=0, stock_total=5
+    )
+    volunteer, newcomer = await make_actor(nickname="志愿者"), await make_actor(nickname="新人")
+    await points.earn(
+        session, user_id=volunteer.user.id, street_id=STREET_ID, points=30, reference="act-1", memo="助老服务"
+    )
+    await session.commit()
+    poor = await client.post(
+        f"/api/v1/offers/{offer_id}/claims", json={"out_request_no": "n1"}, headers=newcomer.headers
+    )
+    assert_problem(poor, 409, "merchants.insufficient_points")
+    resp = await client.post(
+        f"/api/v1/offers/{offer_id}/claims", json={"out_request_no": "v1"}, headers=volunteer.headers
+    )
+    assert resp.status_code == 201
+    code = resp.json()["code"]
+    url = f"/api/v1/merchants/{merchant_id}/redemptions"
+    for _ in range(2):
+        resp = await client.post(url, json={"code": code, "use_request_no": "pts-1"}, headers=shop_owner.headers)
+        assert resp.status_code == 200, resp.text
+    assert await points_balance(session, user_id=volunteer.user.id, street_id=STREET_ID) == 10
