@@ -25,7 +25,7 @@ from app.communityfund.schemas import (
     Voucher,
 )
 from app.communityfund.service import CASH, approval_counts, fund_for
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 
 TZ = ZoneInfo("Asia/Shanghai")
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -13,11 +13,9 @@ from app.communityfund import errors
 from app.communityfund.models import CommunityFund, Contribution, Enterprise, Grant, GrantApproval
 from app.communityfund.schemas import ContributionIn, ContributionKind, ContributorKind, GrantIn
 from app.core import audit
-from app.identity.principal import Principal
-from app.identity.roles import Role
-from app.ledger import service as ledger
-from app.ledger.errors import LimitExceeded
-from app.ledger.service import Leg
+from app.identity.api import Principal, Role
+from app.ledger import api as ledger
+from app.ledger.api import Leg, LimitExceeded
 from app.org.models import Community, Street
 
 CASH, CONTRIBUTIONS, GRANTS = "cash", "contributions", "grants"

@@ -24,7 +24,7 @@ from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, Role, ScopeType
 from app.merchants.api import merchant_location
-from app.org import service as org
+from app.org import api as org
 from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)

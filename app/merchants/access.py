@@ -7,8 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.principal import Principal
-from app.identity.roles import Role
+from app.identity.api import Principal, Role
 from app.merchants import errors
 from app.merchants.models import Merchant
 

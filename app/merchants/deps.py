@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.core.settings import Settings
-from app.wechat.client import WeChatClient
-from app.wechat.deps import app_wechat_client
+from app.wechat.api import WeChat as _WeChat
 
 
 async def _settings(request: Request) -> Settings:
@@ -19,8 +18,5 @@ async def _settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-async def _wechat(request: Request) -> WeChatClient:
-    return app_wechat_client(request.app)
-
-
-WeChat = Annotated[WeChatClient, Depends(_wechat)]
+# The WeChat client: the one the app holds (app.wechat.api.WeChat).
+WeChat = _WeChat

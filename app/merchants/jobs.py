@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.context import runtime
 from app.core.outbox import WorkerContext, register_periodic
+from app.identity.api import Role
 from app.identity.models import RoleAssignment
-from app.identity.roles import Role
-from app.notify.service import notify
+from app.notify.api import notify
 
 log = logging.getLogger("app.merchants")
 

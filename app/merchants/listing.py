@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.calendar.service import load_calendar
+from app.calendar.api import load_calendar
 from app.core.calendar import BusinessCalendar
 from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor
 from app.core.settings import Settings

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.communityfund.api import post_merchant_share
-from app.identity.principal import Principal
+from app.core.pagination import PageParams, keyset_page
+from app.identity.api import Principal
 from app.merchants import errors
 from app.merchants.access import get_merchant, require_operator
 from app.merchants.models import Merchant, Offer, OfferClaim
@@ -199,3 +200,15 @@ async def redeem(
     row.redemption = answer.model_dump(mode="json")
     await session.flush()
     return answer
+
+
+async def claims_of(session: AsyncSession, user_id: uuid.UUID, page: PageParams) -> tuple[list[OfferClaim], str | None]:
+    """The user's claims, newest first (ix_merchant_offer_claims_user_created)."""
+    return await keyset_page(
+        session,
+        select(OfferClaim).where(OfferClaim.user_id == user_id),
+        key_columns=[OfferClaim.created_at, OfferClaim.id],
+        key_of=lambda c: [c.created_at, c.id],
+        params=page,
+        descending=True,
+    )

@@ -6,14 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import Path, Response
-from sqlalchemy import select
 
 from app.core.clock import ClockDep
 from app.core.db import Session
 from app.core.openapi import problems
-from app.core.pagination import Page, PageQuery, keyset_page
+from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
+from app.identity.api import CurrentPrincipal
 from app.merchants import offers
 from app.merchants.listing import offer_out
 from app.merchants.models import OfferClaim
@@ -93,14 +92,7 @@ async def claim_offer(
     responses=problems(401),
 )
 async def my_claims(session: Session, principal: CurrentPrincipal, page: PageQuery) -> Page[OfferClaimOut]:
-    rows, cursor = await keyset_page(
-        session,
-        select(OfferClaim).where(OfferClaim.user_id == principal.user_id),
-        key_columns=[OfferClaim.created_at, OfferClaim.id],
-        key_of=lambda c: [c.created_at, c.id],
-        params=page,
-        descending=True,
-    )
+    rows, cursor = await offers.claims_of(session, principal.user_id, page)
     return Page(items=[claim_out(c) for c in rows], next_cursor=cursor)
 
 

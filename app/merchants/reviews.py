@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
 from app.core.pagination import PageParams, keyset_page
+from app.identity.api import Principal
 from app.identity.models import HouseholdMember, User
-from app.identity.principal import Principal
 from app.merchants import errors
 from app.merchants.access import get_merchant, require_operator, require_street_staff
 from app.merchants.models import Merchant, MerchantReview
 from app.merchants.schemas import REVIEW_STATUS_LABELS, ReviewIn, ReviewOut, ReviewStatus
-from app.wechat.client import WeChatClient
+from app.wechat.api import WeChatClient
 
 _RATING = text(
     "UPDATE merchants SET rating_sum = rating_sum + :stars, rating_count = rating_count + :count WHERE id = :id"

@@ -12,7 +12,7 @@ from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal, Principal, require_roles
+from app.identity.api import CurrentPrincipal, Principal, require_roles
 from app.merchants import reviews
 from app.merchants.access import REVIEW_ROLES
 from app.merchants.deps import WeChat

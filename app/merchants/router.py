@@ -6,18 +6,16 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
-from sqlalchemy import select
 
 from app.core.clock import ClockDep
 from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
-from app.core.pagination import Page, PageQuery, keyset_page
+from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal, Principal, require_roles
+from app.identity.api import CurrentPrincipal, Principal, require_roles
 from app.merchants import listing, service
 from app.merchants.access import REVIEW_ROLES
 from app.merchants.deps import AppSettings
-from app.merchants.models import Merchant
 from app.merchants.schemas import (
     MerchantApply,
     MerchantCategory,
@@ -63,15 +61,7 @@ async def list_applications(
     page: PageQuery,
     status: Annotated[MerchantStatus, Query(description="状态筛选")] = MerchantStatus.pending,
 ) -> Page[MerchantOut]:
-    streets = principal.street_ids(*REVIEW_ROLES)
-    stmt = select(Merchant).where(Merchant.street_id.in_(streets), Merchant.status == status.value)
-    rows, cursor = await keyset_page(
-        session,
-        stmt,
-        key_columns=[Merchant.street_id, Merchant.status, Merchant.name, Merchant.id],
-        key_of=lambda m: [m.street_id, m.status, m.name, m.id],
-        params=page,
-    )
+    rows, cursor = await service.list_applications(session, principal, status, page)
     return Page(items=[merchant_out(m) for m in rows], next_cursor=cursor)
 
 

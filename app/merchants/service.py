@@ -10,14 +10,21 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
+from app.core.pagination import PageParams, keyset_page
+from app.identity.api import ROLE_SCOPE, Principal, Role
 from app.identity.models import RoleAssignment
-from app.identity.principal import Principal
-from app.identity.roles import ROLE_SCOPE, Role
 from app.merchants import credit_code, errors, hours
-from app.merchants.access import get_merchant, is_street_staff, operates, require_operator, require_street_staff
+from app.merchants.access import (
+    REVIEW_ROLES,
+    get_merchant,
+    is_street_staff,
+    operates,
+    require_operator,
+    require_street_staff,
+)
 from app.merchants.models import Merchant
 from app.merchants.schemas import FOOD_CATEGORIES, STATUS_LABELS, MerchantApply, MerchantStatus
-from app.notify.service import notify
+from app.notify.api import notify
 from app.org.models import Community, Compound
 
 
@@ -245,3 +252,19 @@ async def set_pledge(session: AsyncSession, principal: Principal, merchant_id: u
         street_id=merchant.street_id,
     )
     return merchant
+
+
+async def list_applications(
+    session: AsyncSession, principal: Principal, status: MerchantStatus, page: PageParams
+) -> tuple[list[Merchant], str | None]:
+    """Applications of the caller's streets in ``status`` (ix_merchants_street_status_name)."""
+    stmt = select(Merchant).where(
+        Merchant.street_id.in_(principal.street_ids(*REVIEW_ROLES)), Merchant.status == status.value
+    )
+    return await keyset_page(
+        session,
+        stmt,
+        key_columns=[Merchant.street_id, Merchant.status, Merchant.name, Merchant.id],
+        key_of=lambda m: [m.street_id, m.status, m.name, m.id],
+        params=page,
+    )
