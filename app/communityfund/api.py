@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.communityfund.schemas import ContributionKind, ContributorKind
+from app.communityfund.schemas import CommunityFundContributionKind, CommunityFundContributorKind
 from app.communityfund.service import add_contribution, fund_for
 
 
@@ -26,8 +26,8 @@ async def post_merchant_share(
     row, _replayed = await add_contribution(
         session,
         fund,
-        kind=ContributionKind.payment,
-        contributor_kind=ContributorKind.merchant,
+        kind=CommunityFundContributionKind.payment,
+        contributor_kind=CommunityFundContributorKind.merchant,
         contributor_id=merchant_id,
         contributor_name=merchant_name,
         amount_fen=amount_fen,

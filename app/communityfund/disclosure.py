@@ -17,11 +17,11 @@ from app.communityfund.models import Contribution, Grant
 from app.communityfund.schemas import (
     CONTRIBUTOR_KIND_LABELS,
     GRANT_STATUS_LABELS,
-    ContributorKind,
+    CommunityFundContributorKind,
+    CommunityFundGrantStatus,
     ContributorTotal,
     FundPage,
     GrantOut,
-    GrantStatus,
     Voucher,
 )
 from app.communityfund.service import CASH, approval_counts, fund_for
@@ -41,7 +41,7 @@ _CASH_MOVES = text(
 
 
 def grant_out(grant: Grant, approvals: int) -> GrantOut:
-    status = GrantStatus(grant.status)
+    status = CommunityFundGrantStatus(grant.status)
     return GrantOut(
         id=grant.id,
         community_id=grant.community_id,
@@ -76,8 +76,8 @@ async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> FundPage:
     ).all()
     contributors = [
         ContributorTotal(
-            contributor_kind=ContributorKind(r[0]),
-            contributor_kind_label=CONTRIBUTOR_KIND_LABELS[ContributorKind(r[0])],
+            contributor_kind=CommunityFundContributorKind(r[0]),
+            contributor_kind_label=CONTRIBUTOR_KIND_LABELS[CommunityFundContributorKind(r[0])],
             contributor_name=r[2],
             pledged_fen=int(r[3]),
             paid_fen=int(r[4]),
@@ -95,7 +95,7 @@ async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> FundPage:
         ).scalars()
     )
     counts = await approval_counts(session, [g.id for g in grants])
-    granted = sum(g.amount_fen for g in grants if g.status == GrantStatus.approved)
+    granted = sum(g.amount_fen for g in grants if g.status == CommunityFundGrantStatus.approved)
     head = await ledger.chain_head(session, fund.ledger_id)
     return FundPage(
         street_id=street_id,
@@ -166,7 +166,7 @@ async def monthly_xlsx(session: AsyncSession, street_id: uuid.UUID, month: str) 
             [
                 p.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"),
                 p.contributor_name,
-                CONTRIBUTOR_KIND_LABELS[ContributorKind(p.contributor_kind)],
+                CONTRIBUTOR_KIND_LABELS[CommunityFundContributorKind(p.contributor_kind)],
                 p.amount_fen,
                 p.memo,
             ]

@@ -11,10 +11,10 @@ from app.communityfund import disclosure, service
 from app.communityfund.models import Contribution
 from app.communityfund.schemas import (
     CONTRIBUTION_KIND_LABELS,
+    CommunityFundContributionKind,
+    CommunityFundContributorKind,
     ContributionIn,
-    ContributionKind,
     ContributionOut,
-    ContributorKind,
     FundPage,
     GrantIn,
     GrantOut,
@@ -34,12 +34,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _contribution_out(c: Contribution) -> ContributionOut:
-    kind = ContributionKind(c.kind)
+    kind = CommunityFundContributionKind(c.kind)
     return ContributionOut(
         id=c.id,
         kind=kind,
         kind_label=CONTRIBUTION_KIND_LABELS[kind],
-        contributor_kind=ContributorKind(c.contributor_kind),
+        contributor_kind=CommunityFundContributorKind(c.contributor_kind),
         contributor_name=c.contributor_name,
         amount_fen=c.amount_fen,
         reference=c.reference,
@@ -112,7 +112,8 @@ async def request_grant(street_id: StreetId, body: GrantIn, session: Session, pr
     f"{PREFIX}/grants/{{grant_id}}/approve",
     summary="审批资助（双签）",
     description="发起人以外的两名街道管理员/督办员各审批一次后拨付入账。自己发起的 409 `communityfund.self_approval`；"
-    "重复审批 409 `communityfund.already_approved`；已处理 409 `communityfund.invalid_state`。",
+    "重复审批 409 `communityfund.already_approved`；已处理 409 `communityfund.invalid_state`；"
+    "资助不存在 404 `communityfund.grant_not_found`。",
     responses=problems(401, 403, 404, 409),
 )
 async def approve_grant(

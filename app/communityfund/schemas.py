@@ -9,29 +9,36 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ContributionKind(StrEnum):
+class CommunityFundContributionKind(StrEnum):
     pledge = "pledge"
     payment = "payment"
 
 
-CONTRIBUTION_KIND_LABELS = {ContributionKind.pledge: "认捐", ContributionKind.payment: "缴款"}
+CONTRIBUTION_KIND_LABELS = {CommunityFundContributionKind.pledge: "认捐", CommunityFundContributionKind.payment: "缴款"}
 
 
-class ContributorKind(StrEnum):
+class CommunityFundContributorKind(StrEnum):
     merchant = "merchant"
     enterprise = "enterprise"
 
 
-CONTRIBUTOR_KIND_LABELS = {ContributorKind.merchant: "商户", ContributorKind.enterprise: "签约企业"}
+CONTRIBUTOR_KIND_LABELS = {
+    CommunityFundContributorKind.merchant: "商户",
+    CommunityFundContributorKind.enterprise: "签约企业",
+}
 
 
-class GrantStatus(StrEnum):
+class CommunityFundGrantStatus(StrEnum):
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
 
 
-GRANT_STATUS_LABELS = {GrantStatus.pending: "待双签", GrantStatus.approved: "已拨付", GrantStatus.rejected: "已驳回"}
+GRANT_STATUS_LABELS = {
+    CommunityFundGrantStatus.pending: "待双签",
+    CommunityFundGrantStatus.approved: "已拨付",
+    CommunityFundGrantStatus.rejected: "已驳回",
+}
 
 
 class ContributionIn(BaseModel):
@@ -50,8 +57,8 @@ class ContributionIn(BaseModel):
             ]
         },
     )
-    kind: ContributionKind = Field(description="pledge 认捐（承诺）或 payment 缴款（入账）")
-    contributor_kind: ContributorKind
+    kind: CommunityFundContributionKind = Field(description="pledge 认捐（承诺）或 payment 缴款（入账）")
+    contributor_kind: CommunityFundContributorKind
     contributor_id: uuid.UUID = Field(description="商户 id 或签约企业 id")
     amount_fen: int = Field(gt=0, le=10**12, description="金额（分）")
     reference: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9:_\-]+$", description="业务编号（幂等）")
@@ -61,9 +68,9 @@ class ContributionIn(BaseModel):
 class ContributionOut(BaseModel):
     model_config = ConfigDict(title="CommunityFundContributionOut")
     id: uuid.UUID
-    kind: ContributionKind
+    kind: CommunityFundContributionKind
     kind_label: str
-    contributor_kind: ContributorKind
+    contributor_kind: CommunityFundContributorKind
     contributor_name: str
     amount_fen: int
     reference: str
@@ -113,7 +120,7 @@ class GrantOut(BaseModel):
     project: str
     purpose: str
     amount_fen: int
-    status: GrantStatus
+    status: CommunityFundGrantStatus
     status_label: str
     approvals: int = Field(description="已审批人数（需 2 人）")
     vouchers: list[Voucher]
@@ -123,7 +130,7 @@ class GrantOut(BaseModel):
 
 class ContributorTotal(BaseModel):
     model_config = ConfigDict(title="CommunityFundContributorTotal")
-    contributor_kind: ContributorKind
+    contributor_kind: CommunityFundContributorKind
     contributor_kind_label: str
     contributor_name: str = Field(description="出资方名称（签约企业与商户名称公开）")
     pledged_fen: int

@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.communityfund import errors
 from app.communityfund.models import CommunityFund, Contribution, Enterprise, Grant, GrantApproval
-from app.communityfund.schemas import ContributionIn, ContributionKind, ContributorKind, GrantIn
+from app.communityfund.schemas import (
+    CommunityFundContributionKind,
+    CommunityFundContributorKind,
+    ContributionIn,
+    GrantIn,
+)
 from app.core import audit
 from app.identity.api import Principal, Role
 from app.ledger import api as ledger
@@ -64,8 +69,10 @@ def require_approver(principal: Principal, street_id: uuid.UUID) -> None:
         raise errors.forbidden()
 
 
-async def _contributor_name(session: AsyncSession, street_id: uuid.UUID, kind: ContributorKind, cid: uuid.UUID) -> str:
-    if kind is ContributorKind.enterprise:
+async def _contributor_name(
+    session: AsyncSession, street_id: uuid.UUID, kind: CommunityFundContributorKind, cid: uuid.UUID
+) -> str:
+    if kind is CommunityFundContributorKind.enterprise:
         name = (
             await session.execute(
                 select(Enterprise.name).where(Enterprise.id == cid, Enterprise.street_id == street_id)
@@ -82,8 +89,8 @@ async def add_contribution(
     session: AsyncSession,
     fund: CommunityFund,
     *,
-    kind: ContributionKind,
-    contributor_kind: ContributorKind,
+    kind: CommunityFundContributionKind,
+    contributor_kind: CommunityFundContributorKind,
     contributor_id: uuid.UUID,
     contributor_name: str,
     amount_fen: int,
@@ -100,7 +107,7 @@ async def add_contribution(
     if existing is not None:
         return existing, True
     entry_id = None
-    if kind is ContributionKind.payment:
+    if kind is CommunityFundContributionKind.payment:
         result = await ledger.post_entry(
             session,
             fund.ledger_id,

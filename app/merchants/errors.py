@@ -112,3 +112,7 @@ def insufficient_points(cost: int, balance: int) -> ProblemError:
     return ProblemError(
         409, "merchants.insufficient_points", "志愿积分不足", f"需要 {cost} 积分，当前可用 {balance} 积分"
     )
+
+
+def note_required(action: str) -> ProblemError:
+    return ProblemError(422, "merchants.note_required", "请填写审核意见", f"{action}时必须填写 note")

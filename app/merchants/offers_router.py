@@ -18,9 +18,9 @@ from app.merchants.listing import offer_out
 from app.merchants.models import OfferClaim
 from app.merchants.schemas import (
     CLAIM_STATUS_LABELS,
-    ClaimStatus,
     OfferClaimIn,
     OfferClaimOut,
+    OfferClaimStatus,
     OfferCreate,
     OfferOut,
     RedemptionIn,
@@ -33,7 +33,7 @@ OfferId = Annotated[uuid.UUID, Path(description="优惠 id")]
 
 
 def claim_out(c: OfferClaim) -> OfferClaimOut:
-    status = ClaimStatus(c.status)
+    status = OfferClaimStatus(c.status)
     return OfferClaimOut(
         id=c.id,
         offer_id=c.offer_id,

@@ -18,7 +18,7 @@ from app.identity.models import HouseholdMember, User
 from app.merchants import errors
 from app.merchants.access import get_merchant, require_operator, require_street_staff
 from app.merchants.models import Merchant, MerchantReview
-from app.merchants.schemas import REVIEW_STATUS_LABELS, ReviewIn, ReviewOut, ReviewStatus
+from app.merchants.schemas import REVIEW_STATUS_LABELS, MerchantReviewStatus, ReviewIn, ReviewOut
 from app.wechat.api import WeChatClient
 
 _RATING = text(
@@ -31,13 +31,13 @@ def _mask(nickname: str | None) -> str:
 
 
 def review_out(review: MerchantReview, nickname: str | None, *, public: bool) -> ReviewOut:
-    status = ReviewStatus(review.status)
+    status = MerchantReviewStatus(review.status)
     return ReviewOut(
         id=review.id,
         merchant_id=review.merchant_id,
         author=_mask(nickname),
         stars=review.stars,
-        body=None if public and status is ReviewStatus.hidden else review.body,
+        body=None if public and status is MerchantReviewStatus.hidden else review.body,
         status=status,
         status_label=REVIEW_STATUS_LABELS[status],
         hidden_reason=review.hidden_reason,
@@ -96,13 +96,13 @@ async def write_review(
             author_id=principal.user_id,
             stars=data.stars,
             body=body,
-            status=ReviewStatus.visible.value,
+            status=MerchantReviewStatus.visible.value,
         )
         session.add(review)
         await session.flush()
         await session.execute(_RATING, {"stars": data.stars, "count": 1, "id": merchant.id})
     else:
-        if review.status == ReviewStatus.visible:
+        if review.status == MerchantReviewStatus.visible:
             await session.execute(_RATING, {"stars": data.stars - review.stars, "count": 0, "id": merchant.id})
         review.stars = data.stars
         review.body = body
@@ -122,9 +122,9 @@ async def hide_review(
     merchant = await get_merchant(session, merchant_id, lock=True)
     require_street_staff(principal, merchant)
     review = await _review(session, merchant_id, review_id)
-    if review.status == ReviewStatus.visible:
+    if review.status == MerchantReviewStatus.visible:
         await session.execute(_RATING, {"stars": -review.stars, "count": -1, "id": merchant.id})
-    review.status = ReviewStatus.hidden.value
+    review.status = MerchantReviewStatus.hidden.value
     review.hidden_reason = reason
     review.hidden_by = principal.user_id
     review.hidden_at = now

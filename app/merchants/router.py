@@ -42,7 +42,8 @@ MerchantId = Annotated[uuid.UUID, Path(description="商户 id")]
     "（错误 422 `merchants.invalid_credit_code`）；营业时间为 OSM opening_hours 语法（错误 422 "
     "`merchants.invalid_opening_hours`，detail 为解析器原文）；坐标为 GCJ-02，无坐标时须给出小区"
     "（422 `merchants.location_required`）；餐饮、商超、烘焙需食品经营许可证（422 `merchants.food_permit_required`）；"
-    "同一街道信用代码重复 409 `merchants.duplicate_credit_code`；小区/社区不存在 404。",
+    "同一街道信用代码重复 409 `merchants.duplicate_credit_code`；小区不存在 404 `merchants.compound_not_found`，"
+    "社区不存在 404 `merchants.community_not_found`。",
     responses=problems(401, 404, 409),
 )
 async def apply(body: MerchantApply, session: Session, principal: CurrentPrincipal) -> MerchantOut:
@@ -112,8 +113,14 @@ _decision_route(
     "审核通过并上架",
     "通过后商户上架公开列表，申请人获得该商户的 `merchant_operator`（商户运营）角色，并收到通知。",
 )
-_decision_route("reject", "驳回入驻申请", "必须填写驳回理由（note），申请人收到通知。")
-_decision_route("request-more", "要求补充材料", "必须说明所需材料（note）；申请人修改后重新提交。")
+_decision_route(
+    "reject", "驳回入驻申请", "必须填写驳回理由（note，否则 422 `merchants.note_required`），申请人收到通知。"
+)
+_decision_route(
+    "request-more",
+    "要求补充材料",
+    "必须说明所需材料（note，否则 422 `merchants.note_required`）；申请人修改后重新提交。",
+)
 
 
 @router.put(

@@ -258,12 +258,15 @@ class OfferClaimIn(BaseModel):
     )
 
 
-class ClaimStatus(StrEnum):
+class OfferClaimStatus(StrEnum):
     claimed = "claimed"
     redeemed = "redeemed"
 
 
-CLAIM_STATUS_LABELS: dict[ClaimStatus, str] = {ClaimStatus.claimed: "待使用", ClaimStatus.redeemed: "已核销"}
+CLAIM_STATUS_LABELS: dict[OfferClaimStatus, str] = {
+    OfferClaimStatus.claimed: "待使用",
+    OfferClaimStatus.redeemed: "已核销",
+}
 
 
 class OfferClaimOut(BaseModel):
@@ -272,7 +275,7 @@ class OfferClaimOut(BaseModel):
     offer_id: uuid.UUID
     merchant_id: uuid.UUID
     code: str = Field(description="出示给商户的券码")
-    status: ClaimStatus
+    status: OfferClaimStatus
     status_label: str
     created_at: datetime
     redeemed_at: datetime | None
@@ -313,12 +316,15 @@ class ReviewIn(BaseModel):
     body: str = Field(min_length=1, max_length=500, description="评价内容（经微信内容安全检测）")
 
 
-class ReviewStatus(StrEnum):
+class MerchantReviewStatus(StrEnum):
     visible = "visible"
     hidden = "hidden"
 
 
-REVIEW_STATUS_LABELS: dict[ReviewStatus, str] = {ReviewStatus.visible: "公开", ReviewStatus.hidden: "已隐藏"}
+REVIEW_STATUS_LABELS: dict[MerchantReviewStatus, str] = {
+    MerchantReviewStatus.visible: "公开",
+    MerchantReviewStatus.hidden: "已隐藏",
+}
 
 
 class ReviewOut(BaseModel):
@@ -328,7 +334,7 @@ class ReviewOut(BaseModel):
     author: str = Field(description="评价人（已脱敏）")
     stars: int
     body: str | None = Field(description="评价内容；已隐藏的评价对公众为 null")
-    status: ReviewStatus
+    status: MerchantReviewStatus
     status_label: str
     hidden_reason: str | None
     reply: str | None = Field(description="商户回复（仅一次）")

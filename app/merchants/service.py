@@ -162,7 +162,7 @@ async def reject(
     session: AsyncSession, principal: Principal, merchant_id: uuid.UUID, note: str | None, now: datetime
 ) -> Merchant:
     if not note:
-        raise errors.invalid_state("待审核", "在未填写理由时驳回")
+        raise errors.note_required("驳回")
     merchant = await _decide(session, principal, merchant_id, "驳回", now)
     merchant.status = MerchantStatus.rejected.value
     merchant.review_note = note
@@ -191,7 +191,7 @@ async def request_more(
     session: AsyncSession, principal: Principal, merchant_id: uuid.UUID, note: str | None, now: datetime
 ) -> Merchant:
     if not note:
-        raise errors.invalid_state("待审核", "在未说明所需材料时要求补充")
+        raise errors.note_required("要求补充材料")
     merchant = await _decide(session, principal, merchant_id, "要求补充材料", now)
     merchant.status = MerchantStatus.more_info.value
     merchant.review_note = note

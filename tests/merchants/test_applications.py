@@ -100,7 +100,7 @@ async def test_only_street_staff_decide(client, session, shop_owner, make_actor)
 async def test_ask_for_more_then_resubmit_then_reject(client, session, shop_owner, street_admin) -> None:
     merchant_id = (await client.post(APPLY, json=application(), headers=shop_owner.headers)).json()["id"]
     no_note = await client.post(f"{APPLY}/{merchant_id}/request-more", json={}, headers=street_admin.headers)
-    assert_problem(no_note, 409, "merchants.invalid_state")
+    assert_problem(no_note, 422, "merchants.note_required")
     resp = await client.post(
         f"{APPLY}/{merchant_id}/request-more", json={"note": "请补充门头照片"}, headers=street_admin.headers
     )
