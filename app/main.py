@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.calendar import service as calendar_service
 from app.calendar.router import router as calendar_router
+from app.community_events.router import router as community_events_router
 from app.communityfund.router import router as communityfund_router
 from app.complaints.router import router as complaints_router
 from app.complaints.stats.router import router as complaint_stats_router
@@ -56,6 +57,7 @@ def api_routers() -> list[APIRouter]:
         calendar_router,
         *merchants_routers,
         communityfund_router,
+        community_events_router,
         notify_router,
         outbox_router,
         volunteers_router,

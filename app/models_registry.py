@@ -1,6 +1,7 @@
 """Imports every domain's models so that ``metadata`` is complete (Alembic, tests)."""
 
 from app.calendar import models as calendar_models  # noqa: F401
+from app.community_events import models as community_event_models  # noqa: F401
 from app.communityfund import models as communityfund_models  # noqa: F401
 from app.complaints import models as complaint_models  # noqa: F401
 from app.complaints.stats import models as complaint_stat_models  # noqa: F401

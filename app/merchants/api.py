@@ -16,3 +16,10 @@ async def merchant_location(session: AsyncSession, merchant_id: uuid.UUID) -> tu
         await session.execute(select(Merchant.street_id, Merchant.community_id).where(Merchant.id == merchant_id))
     ).one_or_none()
     return (row.street_id, row.community_id) if row is not None else None
+
+
+async def merchant_name(session: AsyncSession, merchant_id: uuid.UUID) -> str | None:
+    """The name of a listed merchant (None when it does not exist or is not listed)."""
+    return (
+        await session.execute(select(Merchant.name).where(Merchant.id == merchant_id, Merchant.status == "approved"))
+    ).scalar_one_or_none()
