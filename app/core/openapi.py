@@ -51,6 +51,7 @@ TAGS: list[dict[str, str]] = [
         "name": "communityfund",
         "description": "社区基金：商户与签约企业认捐和缴款、双签资助社区项目、公开账目与月度报表",
     },
+    {"name": "communityevents", "description": "社区活动：城市集市、邻里联赛、工厂游、讲座与邻里节的报名与候补"},
     {"name": "sla", "description": "督办：办理时限策略、暂停计时、延期审批、自动催办与逐级督办、督办回复"},
     {
         "name": "stats",
