@@ -40,10 +40,11 @@ from app.volunteers import activities, checkin, signups  # noqa: E402
 from app.volunteers.models import VolunteerActivity, VolunteerProfile, VolunteerSignup  # noqa: E402
 from app.volunteers.schemas import VolunteerCheckIn, VolunteerPlaceIn, VolunteerSeriesIn  # noqa: E402
 from app.volunteers.seed import PROJECT_NAMES, team_id  # noqa: E402
+from app.volunteers.seed import project_id as volunteer_project_id  # noqa: E402
 
 STREET_ID = demo_id("street", STREET[0])
 TEAM = "金城街道巾帼志愿服务队"
-PROJECT_ID = demo_id("volunteer_project", TEAM, PROJECT_NAMES["elderly"])
+PROJECT_ID = volunteer_project_id(TEAM, PROJECT_NAMES["elderly"])
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 PLACE = VolunteerPlaceIn(address="兴东社区党群服务中心", latitude=35.4147, longitude=116.5872)
 

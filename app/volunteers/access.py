@@ -7,8 +7,7 @@ import uuid
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.principal import Principal
-from app.identity.roles import Role
+from app.identity.api import Principal, Role
 from app.volunteers import errors
 from app.volunteers.models import VolunteerTeam
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, keyset_page
-from app.identity.principal import Principal
+from app.identity.api import Principal
 from app.volunteers import errors
 from app.volunteers.access import require_leader
 from app.volunteers.models import VolunteerActivity, VolunteerProject, VolunteerSeries, VolunteerSignup

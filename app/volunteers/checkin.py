@@ -22,11 +22,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
-from app.identity.principal import Principal
-from app.volunteers import errors, points
+from app.identity.api import Principal
+from app.volunteers import errors, points, rules
 from app.volunteers.access import may_lead, require_leader
 from app.volunteers.activities import get_activity
-from app.volunteers.models import VolunteerActivity, VolunteerBackfill, VolunteerSettings, VolunteerSignup
+from app.volunteers.models import VolunteerActivity, VolunteerBackfill, VolunteerSignup
 from app.volunteers.schemas import VolunteerBackfillIn, VolunteerCheckIn
 
 STEP_SECONDS = 30
@@ -131,11 +131,6 @@ def credit_minutes(activity: VolunteerActivity, checked_in: datetime, checked_ou
     return int(overlap // 60), None
 
 
-async def points_per_hour(session: AsyncSession, street_id: uuid.UUID) -> int:
-    found = await session.get(VolunteerSettings, street_id)
-    return found.points_per_hour if found else 1
-
-
 async def settle(
     session: AsyncSession, activity: VolunteerActivity, signup: VolunteerSignup, checked_out: datetime
 ) -> None:
@@ -144,7 +139,7 @@ async def settle(
     minutes, reason = credit_minutes(activity, signup.checked_in_at, checked_out)
     signup.credit_minutes = minutes
     signup.zero_reason = reason
-    earned = minutes * await points_per_hour(session, activity.street_id) // 60
+    earned = minutes * (await rules.get_rules(session, activity.street_id)).points_per_hour // 60
     signup.points = earned
     if earned > 0:
         signup.points_entry_id = await points.earn(
@@ -238,16 +233,18 @@ async def confirm_checkout(
 async def backfill(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, data: VolunteerBackfillIn
 ) -> VolunteerBackfill:
-    """荣誉时长: a leader's after-the-fact hours, capped at the activity's length, never for themself."""
+    """荣誉时长: a leader's after-the-fact hours, never for themself; with any 信用时长 of the same sign-up they
+    stay within the activity's length."""
     activity = await get_activity(session, activity_id)
     if not may_lead(principal, activity.team_id, activity.street_id):
         raise errors.not_team_leader()
     if data.user_id == principal.user_id:
         raise errors.self_backfill()
-    cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60)
+    signup = await _locked_signup(session, activity_id, data.user_id)
+    # 信用 + 荣誉 together never exceed the activity's length.
+    cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60) - (signup.credit_minutes or 0)
     if data.minutes > cap:
         raise errors.backfill_cap(cap)
-    signup = await _locked_signup(session, activity_id, data.user_id)
     exists = (
         await session.execute(
             select(VolunteerBackfill.id).where(

@@ -176,7 +176,7 @@ def backfill_cap(cap_minutes: int) -> ProblemError:
         422,
         "volunteers.backfill_cap",
         "补录时长超出上限",
-        f"补录时长不能超过活动时长 {cap_minutes} 分钟",
+        f"补录时长最多 {cap_minutes} 分钟（活动时长减去已计的信用时长）",
         cap_minutes=cap_minutes,
     )
 
@@ -199,3 +199,7 @@ def nothing_to_certify() -> ProblemError:
 
 def invalid_period() -> ProblemError:
     return ProblemError(422, "volunteers.invalid_period", "起止时间有误", "开始时间必须早于结束时间")
+
+
+def not_street_admin() -> ProblemError:
+    return ProblemError(403, "volunteers.not_street_admin", "只有街道管理员可以修改时间银行规则")

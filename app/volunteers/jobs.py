@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.context import runtime
 from app.core.outbox import WorkerContext, register_periodic
 from app.ledger.models import Ledger
-from app.notify.events import NotifyEvent
+from app.notify.api import NotifyEvent
 from app.volunteers import activities, notices, points, signups
 from app.volunteers.models import VolunteerActivity, VolunteerSeries, VolunteerSettings, VolunteerSignup
 

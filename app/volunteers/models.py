@@ -55,10 +55,11 @@ class VolunteerTeam(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("street_id", "name"),
         Index("ix_volunteer_teams_street_name_id", "street_id", "name", "id"),
+        Index("ix_volunteer_teams_community_name_id", "community_id", "name", "id"),
     )
     id: Mapped[uuid.UUID] = uuid_pk()
     street_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streets.id"))
-    community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("communities.id"))
     name: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
 
@@ -96,11 +97,13 @@ class VolunteerProject(TimestampMixin, Base):
     __tablename__ = "volunteer_projects"
     __table_args__ = (
         UniqueConstraint("team_id", "name"),
-        Index("ix_volunteer_projects_street_theme", "street_id", "theme"),
+        # The list's filters, each with the keyset order behind it.
+        Index("ix_volunteer_projects_team_name_id", "team_id", "name", "id"),
+        Index("ix_volunteer_projects_theme_name_id", "theme", "name", "id"),
     )
     id: Mapped[uuid.UUID] = uuid_pk()
     street_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streets.id"))
-    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("volunteer_teams.id"), index=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("volunteer_teams.id"))
     name: Mapped[str] = mapped_column(String(64))
     theme: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -184,7 +187,7 @@ class VolunteerSignup(TimestampMixin, Base):
             "checkout_status IN ('none', 'checked_out', 'confirmed', 'unconfirmed')", name="checkout_status"
         ),
         Index("ix_volunteer_signups_activity_status_seq", "activity_id", "status", "seq"),
-        Index("ix_volunteer_signups_user_created", "user_id", "created_at"),
+        Index("ix_volunteer_signups_user_seq", "user_id", "seq"),
         Index(
             "ix_volunteer_signups_open_checkin",
             "activity_id",

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.notify.events import NotifyEvent
-from app.notify.service import notify
+from app.notify.api import NotifyEvent, notify
 from app.volunteers.models import VolunteerActivity, VolunteerSignup
 
 BEIJING = ZoneInfo("Asia/Shanghai")

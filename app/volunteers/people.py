@@ -10,9 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams, keyset_page
+from app.identity.api import Principal, Role
 from app.identity.models import User
-from app.identity.principal import Principal
-from app.identity.roles import Role
 from app.org.models import Community, Street
 from app.volunteers import errors
 from app.volunteers.access import require_leader

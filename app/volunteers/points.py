@@ -22,10 +22,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import ProblemError
-from app.ledger import service as ledger
-from app.ledger.errors import LimitExceeded
+from app.ledger import api as ledger
+from app.ledger.api import Leg, LimitExceeded
 from app.ledger.models import GENESIS_HASH, Ledger, LedgerAccount, LedgerPosting
-from app.ledger.service import Leg
 from app.volunteers import errors
 
 ISSUED = "issued"

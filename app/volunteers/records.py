@@ -13,8 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
-from app.identity.masking import mask_name
-from app.identity.principal import Principal
+from app.identity.api import Principal, mask_name
 from app.org.models import Street
 from app.volunteers import errors
 from app.volunteers.access import require_leader

@@ -13,7 +13,7 @@ from app.core.db import Session
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
+from app.identity.api import CurrentPrincipal
 from app.volunteers import activities, errors, people, signups, stats
 from app.volunteers.access import require_leader
 from app.volunteers.schemas import (
@@ -23,6 +23,7 @@ from app.volunteers.schemas import (
     VolunteerJoinRequestIn,
     VolunteerJoinRequestOut,
     VolunteerJoinStatus,
+    VolunteerMySignupOut,
     VolunteerProfileIn,
     VolunteerProfileOut,
     VolunteerProjectIn,
@@ -453,3 +454,22 @@ async def my_signup(activity_id: ActivityId, session: Session, principal: Curren
     if signup is None:
         raise errors.signup_not_found()
     return signup_out(signup, position=await signups.waitlist_position(session, signup))
+
+
+@router.get(
+    "/volunteers/me/signups",
+    summary="我的报名",
+    description="我报名过的活动（含候补与已取消），按报名时间倒序，键集分页。",
+    responses=problems(401),
+)
+async def my_signups(session: Session, principal: CurrentPrincipal, page: PageQuery) -> Page[VolunteerMySignupOut]:
+    rows, cursor = await signups.signups_of(session, principal.user_id, page)
+    return Page(
+        items=[
+            VolunteerMySignupOut(
+                signup=signup_out(s), title=a.title, address=a.address, starts_at=a.starts_at, ends_at=a.ends_at
+            )
+            for s, a in rows
+        ],
+        next_cursor=cursor,
+    )

@@ -14,9 +14,8 @@ from app.core.clock import ClockDep
 from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
-from app.identity.roles import Role
-from app.volunteers import activities, checkin, errors, people, points, records, stats
+from app.identity.api import CurrentPrincipal, Role
+from app.volunteers import activities, checkin, errors, people, points, records, rules, stats
 from app.volunteers.access import require_leader
 from app.volunteers.schemas import (
     FIGURE_GROUP_TITLES,
@@ -36,6 +35,8 @@ from app.volunteers.schemas import (
     VolunteerPointsOut,
     VolunteerRecordOut,
     VolunteerRedemptionIn,
+    VolunteerSettingsIn,
+    VolunteerSettingsOut,
     VolunteerSignupOut,
 )
 from app.volunteers.shaping import codes, signup_out
@@ -360,3 +361,41 @@ async def figures_xlsx(
         media_type=XLSX,
         headers={"Content-Disposition": "attachment; filename=volunteer-figures.xlsx"},
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Street settings (时间银行 rules)
+
+
+def _admin_street(principal: CurrentPrincipal) -> uuid.UUID:
+    streets = principal.scope_ids(Role.street_admin)
+    if len(streets) != 1:
+        raise errors.not_street_admin()
+    return next(iter(streets))
+
+
+@router.get(
+    "/volunteers/settings",
+    summary="时间银行规则",
+    description=codes(
+        "本街道每小时积分与积分有效期；未设置时为默认值（1 分/小时，3 年）。", "volunteers.not_street_admin"
+    ),
+    responses=problems(401, 403),
+)
+async def get_settings(session: Session, principal: CurrentPrincipal) -> VolunteerSettingsOut:
+    return await rules.get_rules(session, _admin_street(principal))
+
+
+@router.put(
+    "/volunteers/settings",
+    summary="修改时间银行规则",
+    description=codes(
+        "街道管理员设置每小时积分与积分有效期；只影响此后的签退与过期任务，已发放的积分不变。",
+        "volunteers.not_street_admin",
+    ),
+    responses=problems(401, 403, 422),
+)
+async def put_settings(
+    body: VolunteerSettingsIn, session: Session, principal: CurrentPrincipal
+) -> VolunteerSettingsOut:
+    return await rules.set_rules(session, principal.user_id, _admin_street(principal), body)

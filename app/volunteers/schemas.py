@@ -400,7 +400,9 @@ class VolunteerBackfillOut(BaseModel):
 class VolunteerRedemptionIn(BaseModel):
     model_config = ConfigDict(title="VolunteerRedemptionIn")
     points: int = Field(ge=1, le=1_000_000, examples=[3])
-    reference: str = Field(min_length=1, max_length=120, description="幂等业务编号", examples=["redeem-20261205-001"])
+    reference: str = Field(
+        min_length=1, max_length=80, description="幂等业务编号（本人范围内唯一）", examples=["redeem-20261205-001"]
+    )
     memo: str = Field(default="", max_length=200, examples=["兑换社区理发一次"])
 
 
@@ -485,3 +487,25 @@ class VolunteerFiguresOut(BaseModel):
     model_config = ConfigDict(title="VolunteerFiguresOut")
     group_by: VolunteerFigureGroup
     rows: list[VolunteerFigureRow]
+
+
+class VolunteerSettingsIn(BaseModel):
+    model_config = ConfigDict(title="VolunteerSettingsIn")
+    points_per_hour: int = Field(ge=0, le=100, description="每小时信用时长发放的积分，默认 1", examples=[1])
+    points_expire_years: int = Field(
+        ge=1, le=20, description="积分有效期（年），默认 3；到期按先进先出过期", examples=[3]
+    )
+
+
+class VolunteerSettingsOut(VolunteerSettingsIn):
+    model_config = ConfigDict(title="VolunteerSettingsOut")
+    street_id: uuid.UUID
+
+
+class VolunteerMySignupOut(BaseModel):
+    model_config = ConfigDict(title="VolunteerMySignupOut")
+    signup: VolunteerSignupOut
+    title: str = Field(examples=["周六助老：为独居老人理发"])
+    address: str
+    starts_at: datetime = Field(description=TIME_NOTE)
+    ends_at: datetime = Field(description=TIME_NOTE)

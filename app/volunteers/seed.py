@@ -1,13 +1,17 @@
-"""Demo data for 金小蜂: 42 volunteer teams and 29 service projects of 金城街道 (idempotent, fixed ids)."""
+"""Demo data for 金小蜂: 42 volunteer teams and 29 service projects of 金城街道 (idempotent, fixed ids).
+
+The street's communities are read from the database (org's seed runs first and calls this), so this module
+imports nothing of ``app.org.seed`` and the two seeds form no import cycle."""
 
 from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.org.seed import COMMUNITIES, demo_id
+from app.org.models import Community
 from app.volunteers.models import VolunteerProject, VolunteerTeam
 
 # Street-level teams named after the brands in the seed article, then two per community (…×16 = 32).
@@ -41,40 +45,43 @@ COMMUNITY_PROJECTS = [
 ]
 
 
+_NAMESPACE = uuid.UUID("6b1f3c2e-5a7d-4c9e-8f10-2a3b4c5d6e7f")
+
+
 def team_id(name: str) -> uuid.UUID:
-    return demo_id("volunteer_team", name)
+    return uuid.uuid5(_NAMESPACE, f"team:{name}")
 
 
-def team_rows(street_id: uuid.UUID) -> list[dict[str, object]]:
+def project_id(team: str, name: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"project:{team}:{name}")
+
+
+def _community_teams(communities: list[tuple[uuid.UUID, str]]) -> list[tuple[uuid.UUID, str, str]]:
+    return [
+        (cid, c, f"{c.removesuffix('社区')}{suffix}") for cid, c in communities for suffix in COMMUNITY_TEAM_SUFFIXES
+    ]
+
+
+def team_rows(street_id: uuid.UUID, communities: list[tuple[uuid.UUID, str]]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = [
         {"id": team_id(name), "street_id": street_id, "community_id": None, "name": name, "description": ""}
         for name, _ in STREET_TEAMS
     ]
-    for community, name in _community_team_names():
-        rows.append(
-            {
-                "id": team_id(name),
-                "street_id": street_id,
-                "community_id": demo_id("community", community),
-                "name": name,
-                "description": "",
-            }
-        )
+    rows += [
+        {"id": team_id(name), "street_id": street_id, "community_id": cid, "name": name, "description": ""}
+        for cid, _, name in _community_teams(communities)
+    ]
     return rows
 
 
-def _community_team_names() -> list[tuple[str, str]]:
-    return [(c, f"{c.removesuffix('社区')}{suffix}") for c in COMMUNITIES for suffix in COMMUNITY_TEAM_SUFFIXES]
-
-
-def project_rows(street_id: uuid.UUID) -> list[dict[str, object]]:
+def project_rows(street_id: uuid.UUID, communities: list[tuple[uuid.UUID, str]]) -> list[dict[str, object]]:
     wanted: list[tuple[str, str, str]] = [(team, theme, PROJECT_NAMES[theme]) for team, theme in STREET_TEAMS]
-    for i, (community, team) in enumerate(_community_team_names()[:19]):
+    for i, (_, community, team) in enumerate(_community_teams(communities)[:19]):
         theme, project = COMMUNITY_PROJECTS[i % len(COMMUNITY_PROJECTS)]
         wanted.append((team, theme, f"{community}·{project}"))
     return [
         {
-            "id": demo_id("volunteer_project", team, name),
+            "id": project_id(team, name),
             "street_id": street_id,
             "team_id": team_id(team),
             "name": name,
@@ -86,5 +93,13 @@ def project_rows(street_id: uuid.UUID) -> list[dict[str, object]]:
 
 
 async def seed_volunteers(session: AsyncSession, street_id: uuid.UUID) -> None:
-    await session.execute(insert(VolunteerTeam).values(team_rows(street_id)).on_conflict_do_nothing())
-    await session.execute(insert(VolunteerProject).values(project_rows(street_id)).on_conflict_do_nothing())
+    communities = [
+        (row.id, row.name)
+        for row in await session.execute(
+            select(Community.id, Community.name).where(Community.street_id == street_id).order_by(Community.name)
+        )
+    ]
+    await session.execute(insert(VolunteerTeam).values(team_rows(street_id, communities)).on_conflict_do_nothing())
+    await session.execute(
+        insert(VolunteerProject).values(project_rows(street_id, communities)).on_conflict_do_nothing()
+    )

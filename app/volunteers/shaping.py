@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from app.identity.masking import mask_phone
+from app.identity.api import mask_phone
 from app.volunteers.models import (
     VolunteerActivity,
     VolunteerJoinRequest,

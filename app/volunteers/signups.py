@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.principal import Principal
+from app.core.pagination import PageParams, keyset_page
+from app.identity.api import Principal
 from app.volunteers import errors, notices
 from app.volunteers.activities import get_activity
 from app.volunteers.models import VolunteerActivity, VolunteerSignup
@@ -212,3 +214,24 @@ async def waitlist_position(session: AsyncSession, signup: VolunteerSignup) -> i
         )
     ).scalar_one()
     return int(ahead) + 1
+
+
+async def signups_of(
+    session: AsyncSession, user_id: uuid.UUID, params: PageParams
+) -> tuple[list[tuple[VolunteerSignup, VolunteerActivity]], str | None]:
+    """The volunteer's sign-ups with their activities, newest first (one query per page)."""
+    stmt = (
+        select(VolunteerSignup, VolunteerActivity)
+        .join(VolunteerActivity, VolunteerActivity.id == VolunteerSignup.activity_id)
+        .where(VolunteerSignup.user_id == user_id)
+    )
+    rows, cursor = await keyset_page(
+        session,
+        cast("Select[Any]", stmt),
+        key_columns=[VolunteerSignup.seq],  # sign-up order, unique (a repeat sign-up takes a new one)
+        key_of=lambda r: [r[0].seq],
+        params=params,
+        descending=True,
+        scalars=False,
+    )
+    return [(r[0], r[1]) for r in rows], cursor

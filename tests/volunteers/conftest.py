@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.clock import FrozenClock
 from app.identity.roles import Role
 from app.main import create_app
-from app.org.seed import demo_id
 from app.volunteers.seed import PROJECT_NAMES, team_id
+from app.volunteers.seed import project_id as volunteer_project_id
 from tests.conftest import Actor, MakeActor
 
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 30 Nov 2026, 10:00 北京时间
 JINGUO_TEAM = "金城街道巾帼志愿服务队"
 TEAM_ID = team_id(JINGUO_TEAM)
-PROJECT_ID = demo_id("volunteer_project", JINGUO_TEAM, PROJECT_NAMES["elderly"])
+PROJECT_ID = volunteer_project_id(JINGUO_TEAM, PROJECT_NAMES["elderly"])
 PLACE = {"address": "兴东社区党群服务中心", "latitude": 35.4147, "longitude": 116.5872, "radius_m": 200}
 
 

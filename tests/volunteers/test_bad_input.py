@@ -244,7 +244,13 @@ async def test_checkin_refusals(client, session, clock, make_actor, leader, acti
         "volunteers.not_confirmed",
     )
 
-    backfill = {"user_id": str(first.user.id), "minutes": 30, "reason": "补录测试"}
+    # The first already has the whole activity as 信用时长: no room for 荣誉时长 on top.
+    full = {"user_id": str(first.user.id), "minutes": 1, "reason": "补录测试"}
+    capped = assert_problem(
+        await post(f"{url}/backfills", json=full, headers=leader.headers), 422, "volunteers.backfill_cap"
+    )
+    assert capped["cap_minutes"] == 0
+    backfill = {"user_id": str(second.user.id), "minutes": 30, "reason": "补录测试"}
     assert (await post(f"{url}/backfills", json=backfill, headers=leader.headers)).status_code == 201
     assert_problem(
         await post(f"{url}/backfills", json=backfill, headers=leader.headers), 409, "volunteers.backfill_exists"
@@ -298,6 +304,12 @@ async def test_certificate_and_points_refusals(client, session, make_actor, lead
         "volunteers.reference_conflict",
     )
     assert (await client.get(f"{API}/me/points", headers=vol.headers)).json() == {"balance": 2, "entry_id": None}
+    longest = {"points": 1, "reference": "x" * 80}
+    assert (await client.post(f"{API}/me/redemptions", json=longest, headers=vol.headers)).json()["balance"] == 1
+    too_long = {"points": 1, "reference": "x" * 81}
+    assert_problem(
+        await client.post(f"{API}/me/redemptions", json=too_long, headers=vol.headers), 422, "request.validation"
+    )
 
 
 async def test_certificate_revocation(client, session, clock, make_actor, leader, activity) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from app.identity.models import User
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 from app.ledger.models import LedgerEntry
 from app.notify.models import Notification
 from app.volunteers import activities, checkin, jobs, points, signups

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import ProblemError
 from app.identity.models import User
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 from app.volunteers import points
 from tests.conftest import STREET_ID
 

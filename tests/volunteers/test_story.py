@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.core.audit import AuditLog
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 from app.notify.models import Notification
 from app.volunteers import checkin, points
 from app.volunteers.models import VolunteerActivity, VolunteerBackfill, VolunteerSignup
@@ -269,6 +269,11 @@ async def test_saturday_story(client, session, clock, leader, make_actor) -> Non
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
         ("金城街道巾帼志愿服务队", 1, 11, 30, 3, 13, 1, round(1 / 13, 4))
     ]
+    mine = (await client.get("/api/v1/volunteers/me/signups?limit=2", headers=vols[1].headers)).json()
+    assert [(i["title"], i["signup"]["status"], i["signup"]["late_cancel"]) for i in mine["items"]] == [
+        ("周六助老：为独居老人理发", "cancelled", True)
+    ]
+    assert mine["next_cursor"] is None
     profile = (await client.get("/api/v1/volunteers/me/profile", headers=vols[1].headers)).json()
     assert (profile["late_cancels"], profile["attended"], profile["reliability"]) == (1, 0, 0.0)
     profile = (await client.get("/api/v1/volunteers/me/profile", headers=no_signal.headers)).json()
