@@ -30,6 +30,7 @@ from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.identity.router import routers as identity_routers
 from app.merchants.routes import routers as merchants_routers
+from app.meta.router import router as meta_router
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
@@ -62,6 +63,7 @@ def api_routers() -> list[APIRouter]:
         outbox_router,
         volunteers_router,
         volunteer_service_router,
+        meta_router,
     ]
 
 

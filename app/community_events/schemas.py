@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.labels import labelled
+
 
 class CommunityEventKind(StrEnum):
     market = "market"
@@ -24,6 +26,7 @@ EVENT_KIND_LABELS = {
     CommunityEventKind.talk: "讲座",
     CommunityEventKind.festival: "邻里节",
 }
+labelled(CommunityEventKind, EVENT_KIND_LABELS)
 
 
 class CommunityEventOrganiser(StrEnum):
@@ -39,6 +42,7 @@ ORGANISER_LABELS = {
     CommunityEventOrganiser.merchant: "商户",
     CommunityEventOrganiser.social_org: "社会组织",
 }
+labelled(CommunityEventOrganiser, ORGANISER_LABELS)
 
 
 class CommunityEventSignupStatus(StrEnum):
@@ -52,6 +56,7 @@ SIGNUP_STATUS_LABELS = {
     CommunityEventSignupStatus.waitlisted: "候补中",
     CommunityEventSignupStatus.cancelled: "已取消",
 }
+labelled(CommunityEventSignupStatus, SIGNUP_STATUS_LABELS)
 
 
 class CommunityEventIn(BaseModel):

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.labels import labelled
+
 
 class CommunityFundContributionKind(StrEnum):
     pledge = "pledge"
@@ -26,6 +28,8 @@ CONTRIBUTOR_KIND_LABELS = {
     CommunityFundContributorKind.merchant: "商户",
     CommunityFundContributorKind.enterprise: "签约企业",
 }
+labelled(CommunityFundContributorKind, CONTRIBUTOR_KIND_LABELS)
+labelled(CommunityFundContributionKind, CONTRIBUTION_KIND_LABELS)
 
 
 class CommunityFundGrantStatus(StrEnum):
@@ -39,6 +43,7 @@ GRANT_STATUS_LABELS = {
     CommunityFundGrantStatus.approved: "已拨付",
     CommunityFundGrantStatus.rejected: "已驳回",
 }
+labelled(CommunityFundGrantStatus, GRANT_STATUS_LABELS)
 
 
 class ContributionIn(BaseModel):

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.labels import labelled
+
 # GCJ-02 covers China; these bounds keep obvious typos (swapped lat/lng, 0/0) out.
 Lat = Field(ge=3.0, le=54.0, description="纬度（GCJ-02，微信 wx.getLocation 坐标系）", examples=[35.4151])
 Lng = Field(ge=73.0, le=136.0, description="经度（GCJ-02）", examples=[116.5872])
@@ -36,6 +38,7 @@ CATEGORY_LABELS: dict[MerchantCategory, str] = {
     MerchantCategory.beauty: "美容美发",
     MerchantCategory.other: "其他",
 }
+labelled(MerchantCategory, CATEGORY_LABELS)
 # Categories that sell food need a 食品经营许可证 with its expiry.
 FOOD_CATEGORIES = frozenset({MerchantCategory.catering, MerchantCategory.grocery, MerchantCategory.bakery})
 
@@ -55,6 +58,7 @@ STATUS_LABELS: dict[MerchantStatus, str] = {
     MerchantStatus.rejected: "已驳回",
     MerchantStatus.suspended: "证照过期已下架",
 }
+labelled(MerchantStatus, STATUS_LABELS)
 
 
 class MerchantApply(BaseModel):
@@ -196,6 +200,7 @@ OFFER_KIND_LABELS: dict[OfferKind, str] = {
     OfferKind.gift: "兑换礼品",
     OfferKind.points: "积分兑换",
 }
+labelled(OfferKind, OFFER_KIND_LABELS)
 
 
 class OfferCreate(BaseModel):
@@ -267,6 +272,7 @@ CLAIM_STATUS_LABELS: dict[OfferClaimStatus, str] = {
     OfferClaimStatus.claimed: "待使用",
     OfferClaimStatus.redeemed: "已核销",
 }
+labelled(OfferClaimStatus, CLAIM_STATUS_LABELS)
 
 
 class OfferClaimOut(BaseModel):
@@ -325,6 +331,7 @@ REVIEW_STATUS_LABELS: dict[MerchantReviewStatus, str] = {
     MerchantReviewStatus.visible: "公开",
     MerchantReviewStatus.hidden: "已隐藏",
 }
+labelled(MerchantReviewStatus, REVIEW_STATUS_LABELS)
 
 
 class ReviewOut(BaseModel):

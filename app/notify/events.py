@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.core.labels import labelled
+
 
 class NotifyEvent(StrEnum):
     # Residents hear about their complaint.
@@ -23,5 +25,24 @@ class NotifyEvent(StrEnum):
     volunteer_promoted = "volunteer_promoted"  # 候补转正 / 递补待确认
     volunteer_checkout_forgotten = "volunteer_checkout_forgotten"  # 忘记签退
 
+
+labelled(
+    NotifyEvent,
+    {
+        "complaint_accepted": "诉求已受理",
+        "complaint_rejected": "诉求不予受理",
+        "complaint_dispatched": "诉求已派单",
+        "complaint_resolved": "诉求已办结（请评价）",
+        "complaint_reopened": "诉求重办",
+        "complaint_extended": "诉求延期",
+        "task_dispatched": "新派单",
+        "task_reminded": "催办",
+        "task_supervised": "督办",
+        "volunteer_reminder_24h": "活动前 24 小时提醒",
+        "volunteer_reminder_2h": "活动前 2 小时提醒",
+        "volunteer_promoted": "候补转正",
+        "volunteer_checkout_forgotten": "忘记签退",
+    },
+)
 
 SUBSCRIBE_KIND = "wechat.subscribe"
