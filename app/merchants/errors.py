@@ -2,7 +2,48 @@
 
 from __future__ import annotations
 
-from app.core.errors import ProblemError
+from app.core.errors import ProblemError, problem_type
+
+INVALID_CREDIT_CODE = problem_type(
+    "merchants.invalid_credit_code",
+    422,
+    "统一社会信用代码无效",
+    "应为 18 位（不含 I、O、Z、S、V），且第 18 位校验码符合 GB 32100-2015",
+)
+INVALID_OPENING_HOURS = problem_type("merchants.invalid_opening_hours", 422, "营业时间格式无效", "营业时间格式无效")
+LOCATION_REQUIRED = problem_type("merchants.location_required", 422, "请提供位置", "需提供地图坐标（GCJ-02）或所在小区")
+FOOD_PERMIT_REQUIRED = problem_type(
+    "merchants.food_permit_required", 422, "该类别需要食品经营许可证", "请填写许可证编号与有效期"
+)
+COMPOUND_NOT_FOUND = problem_type("merchants.compound_not_found", 404, "小区不存在", "小区不存在")
+COMMUNITY_NOT_FOUND = problem_type("merchants.community_not_found", 404, "社区不存在", "社区不存在")
+DUPLICATE_CREDIT_CODE = problem_type(
+    "merchants.duplicate_credit_code", 409, "该统一社会信用代码已申请入驻", "该统一社会信用代码已申请入驻"
+)
+NOT_FOUND = problem_type("merchants.not_found", 404, "商户不存在", "商户不存在")
+INVALID_STATE = problem_type("merchants.invalid_state", 409, "当前状态不能执行此操作", "当前状态不能执行此操作")
+FORBIDDEN = problem_type("merchants.forbidden", 403, "无权执行此操作", "无权执行此操作")
+HOUSEHOLD_REQUIRED = problem_type(
+    "merchants.household_required", 403, "需要先绑定房屋", "只有已通过审核绑定房屋的居民可以发表评价"
+)
+CONTENT_RISKY = problem_type("merchants.content_risky", 422, "内容未通过安全检测", "请修改评价内容后重试")
+REVIEW_NOT_FOUND = problem_type("merchants.review_not_found", 404, "评价不存在", "评价不存在")
+ALREADY_REPLIED = problem_type("merchants.already_replied", 409, "商户已回复过该评价", "每条评价只能回复一次")
+OFFER_NOT_FOUND = problem_type("merchants.offer_not_found", 404, "优惠不存在", "优惠不存在")
+INVALID_OFFER = problem_type("merchants.invalid_offer", 422, "优惠设置有误", "优惠设置有误")
+OFFER_NOT_ACTIVE = problem_type(
+    "merchants.offer_not_active", 409, "优惠不在有效期内或商户未上架", "优惠不在有效期内或商户未上架"
+)
+SOLD_OUT = problem_type("merchants.sold_out", 409, "优惠已领完", "优惠已领完")
+CLAIM_LIMIT = problem_type("merchants.claim_limit", 409, "已达到每人领取上限", "已达到每人领取上限")
+CODE_NOT_FOUND = problem_type("merchants.code_not_found", 404, "券码不存在", "券码不存在")
+CODE_NOT_YOURS = problem_type("merchants.code_not_yours", 409, "该券码不属于本商户", "该券码不属于本商户")
+CODE_USED = problem_type("merchants.code_used", 409, "该券码已核销", "该券码已核销")
+USE_REQUEST_CONFLICT = problem_type(
+    "merchants.use_request_conflict", 409, "核销请求号已用于另一张券码", "同一 use_request_no 只能核销一张券"
+)
+INSUFFICIENT_POINTS = problem_type("merchants.insufficient_points", 409, "志愿积分不足", "志愿积分不足")
+NOTE_REQUIRED = problem_type("merchants.note_required", 422, "请填写审核意见", "请填写审核意见")
 
 
 def invalid_credit_code() -> ProblemError:
