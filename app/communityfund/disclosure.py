@@ -18,11 +18,11 @@ from app.communityfund.schemas import (
     CONTRIBUTOR_KIND_LABELS,
     GRANT_STATUS_LABELS,
     CommunityFundContributorKind,
+    CommunityFundContributorTotal,
+    CommunityFundGrantOut,
     CommunityFundGrantStatus,
-    ContributorTotal,
-    FundPage,
-    GrantOut,
-    Voucher,
+    CommunityFundPage,
+    CommunityFundVoucher,
 )
 from app.communityfund.service import CASH, approval_counts, fund_for
 from app.ledger import api as ledger
@@ -40,9 +40,9 @@ _CASH_MOVES = text(
 )
 
 
-def grant_out(grant: Grant, approvals: int) -> GrantOut:
+def grant_out(grant: Grant, approvals: int) -> CommunityFundGrantOut:
     status = CommunityFundGrantStatus(grant.status)
-    return GrantOut(
+    return CommunityFundGrantOut(
         id=grant.id,
         community_id=grant.community_id,
         project=grant.project,
@@ -51,13 +51,13 @@ def grant_out(grant: Grant, approvals: int) -> GrantOut:
         status=status,
         status_label=GRANT_STATUS_LABELS[status],
         approvals=approvals,
-        vouchers=[Voucher.model_validate(v) for v in grant.vouchers],
+        vouchers=[CommunityFundVoucher.model_validate(v) for v in grant.vouchers],
         created_at=grant.created_at,
         decided_at=grant.decided_at,
     )
 
 
-async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> FundPage:
+async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> CommunityFundPage:
     fund = await fund_for(session, street_id)
     cash = await ledger.account_by_code(session, fund.ledger_id, CASH)
     assert cash is not None
@@ -75,7 +75,7 @@ async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> FundPage:
         )
     ).all()
     contributors = [
-        ContributorTotal(
+        CommunityFundContributorTotal(
             contributor_kind=CommunityFundContributorKind(r[0]),
             contributor_kind_label=CONTRIBUTOR_KIND_LABELS[CommunityFundContributorKind(r[0])],
             contributor_name=r[2],
@@ -97,7 +97,7 @@ async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> FundPage:
     counts = await approval_counts(session, [g.id for g in grants])
     granted = sum(g.amount_fen for g in grants if g.status == CommunityFundGrantStatus.approved)
     head = await ledger.chain_head(session, fund.ledger_id)
-    return FundPage(
+    return CommunityFundPage(
         street_id=street_id,
         balance_fen=balance.posted_fen,
         available_fen=balance.available_fen,

@@ -11,14 +11,14 @@ from app.communityfund import disclosure, service
 from app.communityfund.models import Contribution
 from app.communityfund.schemas import (
     CONTRIBUTION_KIND_LABELS,
+    CommunityFundContributionIn,
     CommunityFundContributionKind,
+    CommunityFundContributionOut,
     CommunityFundContributorKind,
-    ContributionIn,
-    ContributionOut,
-    FundPage,
-    GrantIn,
-    GrantOut,
-    GrantRejectIn,
+    CommunityFundGrantIn,
+    CommunityFundGrantOut,
+    CommunityFundGrantRejectIn,
+    CommunityFundPage,
 )
 from app.core.clock import ClockDep
 from app.core.db import Session
@@ -33,9 +33,9 @@ GrantId = Annotated[uuid.UUID, Path(description="资助项目 id")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _contribution_out(c: Contribution) -> ContributionOut:
+def _contribution_out(c: Contribution) -> CommunityFundContributionOut:
     kind = CommunityFundContributionKind(c.kind)
-    return ContributionOut(
+    return CommunityFundContributionOut(
         id=c.id,
         kind=kind,
         kind_label=CONTRIBUTION_KIND_LABELS[kind],
@@ -56,7 +56,7 @@ def _contribution_out(c: Contribution) -> ContributionOut:
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
-async def get_fund(street_id: StreetId, session: Session) -> FundPage:
+async def get_fund(street_id: StreetId, session: Session) -> CommunityFundPage:
     return await disclosure.fund_page(session, street_id)
 
 
@@ -89,8 +89,8 @@ async def monthly_statement(
     responses=problems(401, 403, 404),
 )
 async def add_contribution(
-    street_id: StreetId, body: ContributionIn, session: Session, principal: CurrentPrincipal
-) -> ContributionOut:
+    street_id: StreetId, body: CommunityFundContributionIn, session: Session, principal: CurrentPrincipal
+) -> CommunityFundContributionOut:
     row, _ = await service.record_contribution(session, principal, street_id, body)
     return _contribution_out(row)
 
@@ -103,7 +103,9 @@ async def add_contribution(
     "社区不属于本街道 404 `communityfund.community_not_found`。",
     responses=problems(401, 403, 404, 409),
 )
-async def request_grant(street_id: StreetId, body: GrantIn, session: Session, principal: CurrentPrincipal) -> GrantOut:
+async def request_grant(
+    street_id: StreetId, body: CommunityFundGrantIn, session: Session, principal: CurrentPrincipal
+) -> CommunityFundGrantOut:
     grant = await service.request_grant(session, principal, street_id, body)
     return disclosure.grant_out(grant, 0)
 
@@ -118,7 +120,7 @@ async def request_grant(street_id: StreetId, body: GrantIn, session: Session, pr
 )
 async def approve_grant(
     street_id: StreetId, grant_id: GrantId, session: Session, principal: CurrentPrincipal, clock: ClockDep
-) -> GrantOut:
+) -> CommunityFundGrantOut:
     grant = await service.approve_grant(session, principal, street_id, grant_id, clock.now())
     counts = await service.approval_counts(session, [grant.id])
     return disclosure.grant_out(grant, counts.get(grant.id, 0))
@@ -133,11 +135,11 @@ async def approve_grant(
 async def reject_grant(
     street_id: StreetId,
     grant_id: GrantId,
-    body: GrantRejectIn,
+    body: CommunityFundGrantRejectIn,
     session: Session,
     principal: CurrentPrincipal,
     clock: ClockDep,
-) -> GrantOut:
+) -> CommunityFundGrantOut:
     grant = await service.reject_grant(session, principal, street_id, grant_id, body.reason, clock.now())
     counts = await service.approval_counts(session, [grant.id])
     return disclosure.grant_out(grant, counts.get(grant.id, 0))

@@ -46,7 +46,7 @@ GRANT_STATUS_LABELS = {
 labelled(CommunityFundGrantStatus, GRANT_STATUS_LABELS)
 
 
-class ContributionIn(BaseModel):
+class CommunityFundContributionIn(BaseModel):
     model_config = ConfigDict(
         title="CommunityFundContributionIn",
         json_schema_extra={
@@ -70,7 +70,7 @@ class ContributionIn(BaseModel):
     memo: str = Field(default="", max_length=200)
 
 
-class ContributionOut(BaseModel):
+class CommunityFundContributionOut(BaseModel):
     model_config = ConfigDict(title="CommunityFundContributionOut")
     id: uuid.UUID
     kind: CommunityFundContributionKind
@@ -83,13 +83,13 @@ class ContributionOut(BaseModel):
     created_at: datetime
 
 
-class Voucher(BaseModel):
+class CommunityFundVoucher(BaseModel):
     model_config = ConfigDict(title="CommunityFundVoucher")
     name: str = Field(min_length=1, max_length=100, description="凭证名称，如 发票、活动照片")
     url: str = Field(min_length=1, max_length=500, description="凭证文件地址")
 
 
-class GrantIn(BaseModel):
+class CommunityFundGrantIn(BaseModel):
     model_config = ConfigDict(
         title="CommunityFundGrantIn",
         json_schema_extra={
@@ -108,17 +108,17 @@ class GrantIn(BaseModel):
     project: str = Field(min_length=1, max_length=128, description="项目名称")
     purpose: str = Field(min_length=1, max_length=1000, description="用途（公开）")
     amount_fen: int = Field(gt=0, le=10**12)
-    vouchers: list[Voucher] = Field(default_factory=list, max_length=20)
+    vouchers: list[CommunityFundVoucher] = Field(default_factory=list, max_length=20)
 
 
-class GrantRejectIn(BaseModel):
+class CommunityFundGrantRejectIn(BaseModel):
     model_config = ConfigDict(
         title="CommunityFundGrantRejectIn", json_schema_extra={"examples": [{"reason": "预算不实"}]}
     )
     reason: str = Field(min_length=1, max_length=500)
 
 
-class GrantOut(BaseModel):
+class CommunityFundGrantOut(BaseModel):
     model_config = ConfigDict(title="CommunityFundGrantOut")
     id: uuid.UUID
     community_id: uuid.UUID | None
@@ -128,12 +128,12 @@ class GrantOut(BaseModel):
     status: CommunityFundGrantStatus
     status_label: str
     approvals: int = Field(description="已审批人数（需 2 人）")
-    vouchers: list[Voucher]
+    vouchers: list[CommunityFundVoucher]
     created_at: datetime
     decided_at: datetime | None
 
 
-class ContributorTotal(BaseModel):
+class CommunityFundContributorTotal(BaseModel):
     model_config = ConfigDict(title="CommunityFundContributorTotal")
     contributor_kind: CommunityFundContributorKind
     contributor_kind_label: str
@@ -142,7 +142,7 @@ class ContributorTotal(BaseModel):
     paid_fen: int
 
 
-class FundPage(BaseModel):
+class CommunityFundPage(BaseModel):
     """社区基金公开页：余额、各出资方认捐与缴款、资助项目及凭证。"""
 
     model_config = ConfigDict(title="CommunityFundPage")
@@ -152,6 +152,6 @@ class FundPage(BaseModel):
     pledged_total_fen: int
     paid_total_fen: int
     granted_total_fen: int
-    contributors: list[ContributorTotal]
-    grants: list[GrantOut] = Field(description="最近 100 个资助项目，新的在前")
+    contributors: list[CommunityFundContributorTotal]
+    grants: list[CommunityFundGrantOut] = Field(description="最近 100 个资助项目，新的在前")
     chain_head: str = Field(description="账本哈希链头（防篡改校验）")

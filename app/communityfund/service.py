@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.communityfund import errors
 from app.communityfund.models import CommunityFund, Contribution, Enterprise, Grant, GrantApproval
 from app.communityfund.schemas import (
+    CommunityFundContributionIn,
     CommunityFundContributionKind,
     CommunityFundContributorKind,
-    ContributionIn,
-    GrantIn,
+    CommunityFundGrantIn,
 )
 from app.core import audit
 from app.identity.api import Principal, Role
@@ -148,7 +148,7 @@ async def add_contribution(
 
 
 async def record_contribution(
-    session: AsyncSession, principal: Principal, street_id: uuid.UUID, data: ContributionIn
+    session: AsyncSession, principal: Principal, street_id: uuid.UUID, data: CommunityFundContributionIn
 ) -> tuple[Contribution, bool]:
     require_approver(principal, street_id)
     fund = await fund_for(session, street_id)
@@ -178,7 +178,9 @@ async def record_contribution(
     return row, replayed
 
 
-async def request_grant(session: AsyncSession, principal: Principal, street_id: uuid.UUID, data: GrantIn) -> Grant:
+async def request_grant(
+    session: AsyncSession, principal: Principal, street_id: uuid.UUID, data: CommunityFundGrantIn
+) -> Grant:
     require_approver(principal, street_id)
     if data.community_id is not None:
         community = await session.get(Community, data.community_id)

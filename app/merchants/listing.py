@@ -27,9 +27,9 @@ from app.merchants.schemas import (
     MerchantCategory,
     MerchantDetail,
     MerchantListItem,
+    MerchantTodayHours,
     OfferKind,
     OfferOut,
-    TodayHours,
 )
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -250,6 +250,8 @@ async def detail(session: AsyncSession, settings: Settings, merchant_id: uuid.UU
         photos=list(row.all_photos or []),
         opening_hours=row.opening_hours,
         opening_hours_display=hours.display(row.opening_hours),
-        today_hours=[TodayHours(opens=i.opens, closes=i.closes) for i in hours.hours_on(row.opening_hours, cal, today)],
+        today_hours=[
+            MerchantTodayHours(opens=i.opens, closes=i.closes) for i in hours.hours_on(row.opening_hours, cal, today)
+        ],
         offers=[offer_out(o) for o in offers],
     )

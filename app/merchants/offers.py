@@ -18,7 +18,7 @@ from app.identity.api import Principal
 from app.merchants import errors
 from app.merchants.access import get_merchant, require_operator
 from app.merchants.models import Merchant, Offer, OfferClaim
-from app.merchants.schemas import OfferCreate, OfferKind, RedemptionOut
+from app.merchants.schemas import OfferCreate, OfferKind, OfferRedemptionOut
 from app.volunteers.api import points_balance, spend_points
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at the counter
@@ -127,10 +127,10 @@ async def claim(
     return row, False
 
 
-def _replay(row: OfferClaim, merchant_id: uuid.UUID, code: str) -> RedemptionOut:
+def _replay(row: OfferClaim, merchant_id: uuid.UUID, code: str) -> OfferRedemptionOut:
     if row.merchant_id != merchant_id or row.code != code or row.redemption is None:
         raise errors.use_request_conflict()
-    return RedemptionOut.model_validate(row.redemption)
+    return OfferRedemptionOut.model_validate(row.redemption)
 
 
 async def redeem(
@@ -140,7 +140,7 @@ async def redeem(
     code: str,
     use_request_no: str,
     now: datetime,
-) -> RedemptionOut:
+) -> OfferRedemptionOut:
     merchant = await get_merchant(session, merchant_id)
     require_operator(principal, merchant)
     code = code.strip().upper()
@@ -183,7 +183,7 @@ async def redeem(
             reference=f"redemption:{row.id}",
             memo=f"优惠核销认捐：{offer.title}"[:200],
         )
-    answer = RedemptionOut(
+    answer = OfferRedemptionOut(
         claim_id=row.id,
         offer_id=offer.id,
         offer_title=offer.title,

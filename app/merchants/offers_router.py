@@ -23,8 +23,8 @@ from app.merchants.schemas import (
     OfferClaimStatus,
     OfferCreate,
     OfferOut,
-    RedemptionIn,
-    RedemptionOut,
+    OfferRedemptionIn,
+    OfferRedemptionOut,
 )
 
 router = domain_router("merchants")
@@ -106,6 +106,6 @@ async def my_claims(session: Session, principal: CurrentPrincipal, page: PageQue
     responses=problems(401, 403, 404, 409),
 )
 async def redeem(
-    merchant_id: MerchantId, body: RedemptionIn, session: Session, principal: CurrentPrincipal, clock: ClockDep
-) -> RedemptionOut:
+    merchant_id: MerchantId, body: OfferRedemptionIn, session: Session, principal: CurrentPrincipal, clock: ClockDep
+) -> OfferRedemptionOut:
     return await offers.redeem(session, principal, merchant_id, body.code, body.use_request_no, clock.now())

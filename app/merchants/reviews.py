@@ -18,7 +18,7 @@ from app.identity.models import HouseholdMember, User
 from app.merchants import errors
 from app.merchants.access import get_merchant, require_operator, require_street_staff
 from app.merchants.models import Merchant, MerchantReview
-from app.merchants.schemas import REVIEW_STATUS_LABELS, MerchantReviewStatus, ReviewIn, ReviewOut
+from app.merchants.schemas import REVIEW_STATUS_LABELS, MerchantReviewIn, MerchantReviewOut, MerchantReviewStatus
 from app.wechat.api import WeChatClient
 
 _RATING = text(
@@ -30,9 +30,9 @@ def _mask(nickname: str | None) -> str:
     return f"{nickname[0]}**" if nickname else "居民**"
 
 
-def review_out(review: MerchantReview, nickname: str | None, *, public: bool) -> ReviewOut:
+def review_out(review: MerchantReview, nickname: str | None, *, public: bool) -> MerchantReviewOut:
     status = MerchantReviewStatus(review.status)
-    return ReviewOut(
+    return MerchantReviewOut(
         id=review.id,
         merchant_id=review.merchant_id,
         author=_mask(nickname),
@@ -59,7 +59,7 @@ async def write_review(
     wechat: WeChatClient,
     principal: Principal,
     merchant_id: uuid.UUID,
-    data: ReviewIn,
+    data: MerchantReviewIn,
     now: datetime,
 ) -> tuple[MerchantReview, str | None]:
     """Create or edit the caller's review of a listed merchant."""
@@ -175,7 +175,7 @@ async def nickname_of(session: AsyncSession, user_id: uuid.UUID) -> str | None:
 
 async def list_reviews(
     session: AsyncSession, merchant_id: uuid.UUID, params: PageParams
-) -> tuple[list[ReviewOut], str | None]:
+) -> tuple[list[MerchantReviewOut], str | None]:
     await _listed(session, merchant_id)
     stmt: Any = (
         select(MerchantReview, User.nickname)

@@ -16,7 +16,7 @@ from app.identity.api import CurrentPrincipal, Principal, require_roles
 from app.merchants import reviews
 from app.merchants.access import REVIEW_ROLES
 from app.merchants.deps import WeChat
-from app.merchants.schemas import ReplyIn, ReviewHideIn, ReviewIn, ReviewOut
+from app.merchants.schemas import MerchantReplyIn, MerchantReviewHideIn, MerchantReviewIn, MerchantReviewOut
 
 router = domain_router("merchants")
 
@@ -35,12 +35,12 @@ ReviewId = Annotated[uuid.UUID, Path(description="评价 id")]
 )
 async def write_review(
     merchant_id: MerchantId,
-    body: ReviewIn,
+    body: MerchantReviewIn,
     session: Session,
     principal: CurrentPrincipal,
     wechat: WeChat,
     clock: ClockDep,
-) -> ReviewOut:
+) -> MerchantReviewOut:
     review, nickname = await reviews.write_review(session, wechat, principal, merchant_id, body, clock.now())
     return reviews.review_out(review, nickname, public=False)
 
@@ -52,7 +52,7 @@ async def write_review(
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
-async def list_reviews(merchant_id: MerchantId, session: Session, page: PageQuery) -> Page[ReviewOut]:
+async def list_reviews(merchant_id: MerchantId, session: Session, page: PageQuery) -> Page[MerchantReviewOut]:
     items, cursor = await reviews.list_reviews(session, merchant_id, page)
     return Page(items=items, next_cursor=cursor)
 
@@ -67,11 +67,11 @@ async def list_reviews(merchant_id: MerchantId, session: Session, page: PageQuer
 async def hide_review(
     merchant_id: MerchantId,
     review_id: ReviewId,
-    body: ReviewHideIn,
+    body: MerchantReviewHideIn,
     session: Session,
     principal: StreetStaff,
     clock: ClockDep,
-) -> ReviewOut:
+) -> MerchantReviewOut:
     review = await reviews.hide_review(session, principal, merchant_id, review_id, body.reason, clock.now())
     return reviews.review_out(review, await reviews.nickname_of(session, review.author_id), public=False)
 
@@ -85,10 +85,10 @@ async def hide_review(
 async def reply_review(
     merchant_id: MerchantId,
     review_id: ReviewId,
-    body: ReplyIn,
+    body: MerchantReplyIn,
     session: Session,
     principal: CurrentPrincipal,
     clock: ClockDep,
-) -> ReviewOut:
+) -> MerchantReviewOut:
     review = await reviews.reply(session, principal, merchant_id, review_id, body.body, clock.now())
     return reviews.review_out(review, await reviews.nickname_of(session, review.author_id), public=True)

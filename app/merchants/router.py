@@ -23,8 +23,8 @@ from app.merchants.schemas import (
     MerchantDetail,
     MerchantListItem,
     MerchantOut,
+    MerchantPledgeIn,
     MerchantStatus,
-    PledgeIn,
 )
 from app.merchants.views import merchant_out
 
@@ -131,7 +131,7 @@ _decision_route(
     responses=problems(401, 403, 404),
 )
 async def set_pledge(
-    merchant_id: MerchantId, body: PledgeIn, session: Session, principal: CurrentPrincipal
+    merchant_id: MerchantId, body: MerchantPledgeIn, session: Session, principal: CurrentPrincipal
 ) -> MerchantOut:
     return merchant_out(await service.set_pledge(session, principal, merchant_id, body.rate_bp))
 

@@ -149,7 +149,7 @@ class MerchantDecision(BaseModel):
     note: str | None = Field(default=None, max_length=500, description="审核意见；驳回和要求补充时必填")
 
 
-class TodayHours(BaseModel):
+class MerchantTodayHours(BaseModel):
     model_config = ConfigDict(title="MerchantTodayHours")
     opens: str = Field(description="开门时间 HH:MM（北京时间）")
     closes: str = Field(description="关门时间 HH:MM（北京时间；24:00 表示营业至午夜后）")
@@ -183,7 +183,7 @@ class MerchantDetail(MerchantListItem):
     photos: list[str]
     opening_hours: str = Field(description="营业时间（OSM opening_hours 原文）")
     opening_hours_display: str = Field(description="营业时间（规范化显示形式）")
-    today_hours: list[TodayHours] = Field(description="今日营业时段（北京时间）")
+    today_hours: list[MerchantTodayHours] = Field(description="今日营业时段（北京时间）")
     offers: list[OfferOut]
 
 
@@ -287,7 +287,7 @@ class OfferClaimOut(BaseModel):
     redeemed_at: datetime | None
 
 
-class RedemptionIn(BaseModel):
+class OfferRedemptionIn(BaseModel):
     model_config = ConfigDict(
         title="OfferRedemptionIn", json_schema_extra={"examples": [{"code": "K7M2Q9XW", "use_request_no": "pos-0001"}]}
     )
@@ -297,7 +297,7 @@ class RedemptionIn(BaseModel):
     )
 
 
-class RedemptionOut(BaseModel):
+class OfferRedemptionOut(BaseModel):
     model_config = ConfigDict(title="OfferRedemptionOut")
     claim_id: uuid.UUID
     offer_id: uuid.UUID
@@ -309,12 +309,12 @@ class RedemptionOut(BaseModel):
     redeemed_at: datetime
 
 
-class PledgeIn(BaseModel):
+class MerchantPledgeIn(BaseModel):
     model_config = ConfigDict(title="MerchantPledgeIn", json_schema_extra={"examples": [{"rate_bp": 1000}]})
     rate_bp: int = Field(ge=0, le=10000, description="每笔核销金额中认捐给社区基金的比例（基点，1000 = 10%）")
 
 
-class ReviewIn(BaseModel):
+class MerchantReviewIn(BaseModel):
     model_config = ConfigDict(
         title="MerchantReviewIn", json_schema_extra={"examples": [{"stars": 5, "body": "烤串很香，老板热情"}]}
     )
@@ -334,7 +334,7 @@ REVIEW_STATUS_LABELS: dict[MerchantReviewStatus, str] = {
 labelled(MerchantReviewStatus, REVIEW_STATUS_LABELS)
 
 
-class ReviewOut(BaseModel):
+class MerchantReviewOut(BaseModel):
     model_config = ConfigDict(title="MerchantReviewOut")
     id: uuid.UUID
     merchant_id: uuid.UUID
@@ -349,14 +349,14 @@ class ReviewOut(BaseModel):
     updated_at: datetime | None
 
 
-class ReviewHideIn(BaseModel):
+class MerchantReviewHideIn(BaseModel):
     model_config = ConfigDict(
         title="MerchantReviewHideIn", json_schema_extra={"examples": [{"reason": "含有广告信息"}]}
     )
     reason: str = Field(min_length=1, max_length=200, description="隐藏理由（原文保留）")
 
 
-class ReplyIn(BaseModel):
+class MerchantReplyIn(BaseModel):
     model_config = ConfigDict(
         title="MerchantReplyIn", json_schema_extra={"examples": [{"body": "感谢光临，欢迎再来！"}]}
     )
