@@ -46,7 +46,14 @@ from app.core.settings import Settings
 log = logging.getLogger("app.worker")
 
 # Modules that register outbox handlers and periodic jobs when imported.
-DEFAULT_PLUGINS: tuple[str, ...] = ("app.notify.handlers", "app.sla.jobs", "app.volunteers.jobs", "app.merchants.jobs")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "app.notify.handlers",
+    "app.sla.jobs",
+    "app.complaints.orphans",
+    "app.trustfund.orphans",
+    "app.volunteers.jobs",
+    "app.merchants.jobs",
+)
 
 _CLAIM = text(
     """
