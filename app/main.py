@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.calendar import service as calendar_service
 from app.calendar.router import router as calendar_router
+from app.community_events.router import router as community_events_router
+from app.communityfund.router import router as communityfund_router
 from app.complaints.router import router as complaints_router
 from app.complaints.stats.router import router as complaint_stats_router
 from app.core.clock import Clock, SystemClock
@@ -28,6 +30,7 @@ from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.core.singleton import run_exclusively
 from app.identity.router import routers as identity_routers
+from app.merchants.routes import routers as merchants_routers
 from app.meta.router import router as meta_router
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
@@ -54,6 +57,9 @@ def api_routers() -> list[APIRouter]:
         trustfund_router,
         sla_router,
         calendar_router,
+        *merchants_routers,
+        communityfund_router,
+        community_events_router,
         notify_router,
         outbox_router,
         meta_router,

@@ -53,6 +53,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "app.complaints.orphans",
     "app.trustfund.orphans",
     "app.volunteers.jobs",
+    "app.merchants.jobs",
 )
 
 _CLAIM = text(

@@ -44,6 +44,15 @@ TAGS: list[dict[str, str]] = [
         "description": "信托制物业：小区共有资金账本（复式记账、哈希链防篡改）、收入与 10% 酬金、双签支出、"
         "开放式预算、批量导入、银行对账、业主查账与质询",
     },
+    {
+        "name": "merchants",
+        "description": "金城荟商户：入驻申请与审核、公开列表（附近、营业中）、详情、评价、优惠券领取与核销",
+    },
+    {
+        "name": "communityfund",
+        "description": "社区基金：商户与签约企业认捐和缴款、双签资助社区项目、公开账目与月度报表",
+    },
+    {"name": "communityevents", "description": "社区活动：城市集市、邻里联赛、工厂游、讲座与邻里节的报名与候补"},
     {"name": "sla", "description": "督办：办理时限策略、暂停计时、延期审批、自动催办与逐级督办、督办回复"},
     {
         "name": "stats",

@@ -23,13 +23,14 @@ from app.identity.auth import hash_token
 from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, Role, ScopeType
+from app.merchants.api import merchant_location
 from app.org import api as org
 from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)
 COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})
-# Scopes whose units live in other domains and are not looked up yet (merchants): only the street is checked.
-_UNCHECKED_SCOPES = frozenset({ScopeType.merchant})
+# Every scope's unit is looked up: org units here, teams and merchants in their domains.
+_UNCHECKED_SCOPES: frozenset[ScopeType] = frozenset()
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -55,7 +56,10 @@ async def _locate(session: AsyncSession, principal: Principal, role: Role, scope
         if team is None:
             raise errors.scope_not_found()
         return Location(team.street_id, team.community_id)
-    found = await org.unit_location(session, scope.value, scope_id)
+    if scope is ScopeType.merchant:  # a 金城荟 merchant
+        found = await merchant_location(session, scope_id)
+    else:
+        found = await org.unit_location(session, scope.value, scope_id)
     if found is None:
         raise errors.scope_not_found()
     return Location(*found)
