@@ -6,6 +6,7 @@ import io
 import re
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -24,7 +25,8 @@ from app.communityfund.schemas import (
     CommunityFundPage,
     CommunityFundVoucher,
 )
-from app.communityfund.service import CASH, approval_counts, fund_for
+from app.communityfund.service import CASH, approval_counts, existing_fund
+from app.core.spreadsheet import append_row
 from app.ledger import api as ledger
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -58,7 +60,19 @@ def grant_out(grant: Grant, approvals: int) -> CommunityFundGrantOut:
 
 
 async def fund_page(session: AsyncSession, street_id: uuid.UUID) -> CommunityFundPage:
-    fund = await fund_for(session, street_id)
+    fund = await existing_fund(session, street_id)
+    if fund is None:
+        return CommunityFundPage(
+            street_id=street_id,
+            balance_fen=0,
+            available_fen=0,
+            pledged_total_fen=0,
+            paid_total_fen=0,
+            granted_total_fen=0,
+            contributors=[],
+            grants=[],
+            chain_head=ledger.GENESIS_HASH,
+        )
     cash = await ledger.account_by_code(session, fund.ledger_id, CASH)
     assert cash is not None
     balance = ledger.balance_of(cash)
@@ -122,33 +136,39 @@ async def monthly_xlsx(session: AsyncSession, street_id: uuid.UUID, month: str) 
     """One sheet of cash movements (payments in, grants out) with opening and closing balances (北京时间),
     and one of the month's pledges."""
     start, end = month_bounds(month)
-    fund = await fund_for(session, street_id)
-    cash = await ledger.account_by_code(session, fund.ledger_id, CASH)
-    assert cash is not None
-    just_before = timedelta(microseconds=1)
-    opening = await ledger.balance_as_of(session, cash.id, start - just_before)
-    closing = await ledger.balance_as_of(session, cash.id, end - just_before)
-    moves = (await session.execute(_CASH_MOVES, {"account": cash.id, "start": start, "end": end})).all()
-    pledges = (
-        await session.execute(
-            select(Contribution)
-            .where(
-                Contribution.fund_id == fund.id,
-                Contribution.kind == "pledge",
-                Contribution.created_at >= start,
-                Contribution.created_at < end,
-            )
-            .order_by(Contribution.created_at, Contribution.id)
+    fund = await existing_fund(session, street_id)
+    cash = None if fund is None else await ledger.account_by_code(session, fund.ledger_id, CASH)
+    opening = closing = 0
+    moves: list[Any] = []
+    pledges: list[Contribution] = []
+    if fund is not None and cash is not None:
+        just_before = timedelta(microseconds=1)
+        opening = await ledger.balance_as_of(session, cash.id, start - just_before)
+        closing = await ledger.balance_as_of(session, cash.id, end - just_before)
+        moves = list((await session.execute(_CASH_MOVES, {"account": cash.id, "start": start, "end": end})).all())
+        pledges = list(
+            (
+                await session.execute(
+                    select(Contribution)
+                    .where(
+                        Contribution.fund_id == fund.id,
+                        Contribution.kind == "pledge",
+                        Contribution.created_at >= start,
+                        Contribution.created_at < end,
+                    )
+                    .order_by(Contribution.created_at, Contribution.id)
+                )
+            ).scalars()
         )
-    ).scalars()
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month} 收支"
-    ws.append(["时间（北京时间）", "摘要", "收入(分)", "支出(分)", "余额(分)", "业务编号"])
-    ws.append(["期初余额", "", "", "", opening, ""])
+    append_row(ws, ["时间（北京时间）", "摘要", "收入(分)", "支出(分)", "余额(分)", "业务编号"])
+    append_row(ws, ["期初余额", "", "", "", opening, ""])
     for r in moves:
         amount = int(r.amount_fen)
-        ws.append(
+        append_row(
+            ws,
             [
                 r.posted_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"),
                 r.description,
@@ -156,20 +176,21 @@ async def monthly_xlsx(session: AsyncSession, street_id: uuid.UUID, month: str) 
                 -amount if amount < 0 else "",
                 int(r.balance_after_fen),
                 r.reference,
-            ]
+            ],
         )
-    ws.append(["期末余额", "", "", "", closing, ""])
+    append_row(ws, ["期末余额", "", "", "", closing, ""])
     sheet = wb.create_sheet("认捐")
-    sheet.append(["时间（北京时间）", "出资方", "类型", "金额(分)", "说明"])
+    append_row(sheet, ["时间（北京时间）", "出资方", "类型", "金额(分)", "说明"])
     for p in pledges:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 p.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"),
                 p.contributor_name,
                 CONTRIBUTOR_KIND_LABELS[CommunityFundContributorKind(p.contributor_kind)],
                 p.amount_fen,
                 p.memo,
-            ]
+            ],
         )
     out = io.BytesIO()
     wb.save(out)

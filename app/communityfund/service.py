@@ -64,6 +64,17 @@ async def fund_for(session: AsyncSession, street_id: uuid.UUID, *, create: bool 
     return fund
 
 
+async def existing_fund(session: AsyncSession, street_id: uuid.UUID) -> CommunityFund | None:
+    """The street's fund if anyone has paid in or asked for money yet; reads never create it (a GET
+    writes nothing), so an unknown street is 404 and a known street without a fund reads as empty."""
+    fund = (
+        await session.execute(select(CommunityFund).where(CommunityFund.street_id == street_id))
+    ).scalar_one_or_none()
+    if fund is None and await session.get(Street, street_id) is None:
+        raise errors.street_not_found()
+    return fund
+
+
 def require_approver(principal: Principal, street_id: uuid.UUID) -> None:
     if street_id not in principal.street_ids(*APPROVER_ROLES):
         raise errors.forbidden()
