@@ -26,6 +26,7 @@ from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
+from app.identity import passwords
 from app.identity.router import routers as identity_routers
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
@@ -67,6 +68,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     check_production(settings)
+    passwords.configure(settings.password_hash_concurrency)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

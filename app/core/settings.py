@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
 
     hotline_secret: SecretStr = SecretStr(DEV_HOTLINE_SECRET)
+    # argon2 hashes running at once in one process (each takes ~64 MiB and a core for a while).
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     # Working-day rules for SLA clocks.
     timezone: str = "Asia/Shanghai"

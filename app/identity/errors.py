@@ -35,16 +35,6 @@ def invalid_credentials() -> ProblemError:
     return _401("auth.invalid_credentials", "用户名或密码错误", "请检查后重试；连续失败 5 次将锁定 15 分钟")
 
 
-def account_locked(retry_after: int) -> ProblemError:
-    return ProblemError(
-        429,
-        "auth.account_locked",
-        "账号已被临时锁定",
-        f"密码连续错误次数过多，请 {max(retry_after // 60, 1)} 分钟后再试",
-        headers={"Retry-After": str(retry_after)},
-    )
-
-
 def account_disabled() -> ProblemError:
     return _401("auth.account_disabled", "账号已停用", "请联系街道管理员")
 

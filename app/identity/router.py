@@ -78,7 +78,10 @@ async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSetti
 @auth_router.post(
     "/auth/password/login",
     summary="工作人员密码登录（PC 端）",
-    description="连续 5 次密码错误后账号锁定 15 分钟（429，带 Retry-After）。",
+    description=(
+        "连续 5 次密码错误后账号锁定 15 分钟。为防止探测用户名，锁定期间、用户名不存在与密码错误的回答完全相同"
+        "（401 `auth.invalid_credentials`）。同一 IP 或同一用户名尝试过于频繁时返回 429 `rate_limited`。"
+    ),
     responses=problems(401, 429),
     openapi_extra=PUBLIC,
 )
