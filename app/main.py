@@ -25,6 +25,7 @@ from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
+from app.core.ratelimit import Limiter
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.identity import passwords
 from app.identity.router import routers as identity_routers
@@ -115,6 +116,7 @@ def create_app(
     app.state.readiness_warnings = []
     app.state.readiness_checks = [calendar_readiness]
     app.state.clock = clock or SystemClock()
+    app.state.rate_limiter = Limiter(settings)
     if sessionmaker is not None:
         app.state.sessionmaker = sessionmaker
 

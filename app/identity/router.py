@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Query, Request, Response
 
 from app.core import audit
 from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
+from app.core.ratelimit import limiter_of, per_user, rate_limit
 from app.core.routing import domain_router
 from app.identity import access, auth, binding, errors, service
 from app.identity.deps import AppSettings
@@ -69,6 +70,7 @@ async def _token_pair(session: Session, tokens: auth.IssuedTokens) -> TokenPair:
     ),
     responses=problems(401, 403, 429, 502, 503),
     openapi_extra=PUBLIC,
+    dependencies=[Depends(rate_limit("wechat_login_ip"))],
 )
 async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSettings, wechat: WeChat) -> TokenPair:
     tokens = await auth.wechat_login(session, settings, wechat, body.code)
@@ -84,8 +86,11 @@ async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSetti
     ),
     responses=problems(401, 429),
     openapi_extra=PUBLIC,
+    dependencies=[Depends(rate_limit("password_login_ip"))],
 )
-async def password_login(body: PasswordLoginIn, session: Session, settings: AppSettings) -> TokenPair:
+async def password_login(body: PasswordLoginIn, request: Request, session: Session, settings: AppSettings) -> TokenPair:
+    # Per username too, known or not (the same for both, so it tells nothing), before any database work.
+    await limiter_of(request.app).hit("password_login_username", body.username.strip().lower())
     result = await auth.password_login(session, settings, body.username, body.password)
     if result.tokens is None:
         # The failure counter must persist although the answer is 401.
@@ -191,8 +196,9 @@ async def create_invite(body: InviteIn, principal: CurrentPrincipal, session: Se
 @access_router.post(
     "/invites/redeem",
     summary="使用邀请码",
-    description="已使用的邀请码返回 409，过期的返回 410。",
-    responses=problems(401, 404, 409, 410),
+    description="已使用的邀请码返回 409，过期的返回 410。自己生成的邀请码不能自己使用（403 `role.self_grant`）。",
+    responses=problems(401, 403, 404, 409, 410),
+    dependencies=[Depends(rate_limit("invite_redeem", per_user)), Depends(rate_limit("invite_redeem_ip"))],
 )
 async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> AssignmentOut:
     assignment = await access.redeem_invite(session, principal, body.code)

@@ -17,6 +17,7 @@ from app.core.db import Session
 from app.core.errors import ProblemError
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
+from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
 from app.identity.principal import CurrentPrincipal, require_roles
 from app.identity.roles import Role
@@ -495,6 +496,7 @@ async def get_entry(tx_id: uuid.UUID, session: Session, access: Access) -> Trans
     summary="上传凭证图片",
     description="JPEG / PNG / WebP，不超过 10 MiB。服务器完整解码并重新编码，去除 EXIF（含位置信息）。",
     responses=problems(401, 403, 404, 413),
+    dependencies=[Depends(rate_limit("upload", per_user))],
 )
 async def upload_voucher(
     tx_id: uuid.UUID,

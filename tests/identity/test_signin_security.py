@@ -127,7 +127,10 @@ async def test_locked_account_answers_like_an_unknown_user(client, session, spy,
 async def live(settings, fresh_db) -> AsyncIterator[tuple[httpx.AsyncClient, async_sessionmaker[Any]]]:  # type: ignore[no-untyped-def]
     engine = create_async_engine(fresh_db, pool_size=25, max_overflow=5)
     sessions = make_sessionmaker(engine)
-    live_settings = settings.model_copy(update={"database_url": fresh_db, "password_hash_concurrency": 2})
+    # Rate limits off: this is about the account lock, which must hold even where no limiter stands in front.
+    live_settings = settings.model_copy(
+        update={"database_url": fresh_db, "password_hash_concurrency": 2, "rate_limit_enabled": False}
+    )
     app = create_app(live_settings, sessionmaker=sessions)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
