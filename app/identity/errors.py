@@ -43,6 +43,19 @@ def scope_forbidden(detail: str = "只能在自己管辖范围内授予角色") 
     return ProblemError(403, "role.scope_forbidden", "超出授权范围", detail)
 
 
+def self_grant() -> ProblemError:
+    return ProblemError(403, "role.self_grant", "不能给自己授予角色", "角色须由另一名有权限的人员授予（职责分离）")
+
+
+def street_admin_only(role_title: str) -> ProblemError:
+    return ProblemError(
+        403,
+        "role.street_admin_only",
+        "该角色只能由街道管理员授予",
+        f"“{role_title}”可审批业主共有资金，只能由街道管理员授予",
+    )
+
+
 def role_not_assignable(detail: str) -> ProblemError:
     return ProblemError(422, "role.not_assignable", "该角色不能这样授予", detail)
 
@@ -85,6 +98,12 @@ def binding_exists() -> ProblemError:
 
 def binding_not_found() -> ProblemError:
     return ProblemError(404, "household.binding_not_found", "绑定申请不存在")
+
+
+def binding_self_approval() -> ProblemError:
+    return ProblemError(
+        403, "household.self_approval", "不能审核自己的绑定申请", "本人的房屋绑定申请须由其他工作人员审核（职责分离）"
+    )
 
 
 def binding_not_pending() -> ProblemError:
