@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.errors import problem_response
 from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
+from app.core.posture import metrics_allowed
 
 router = APIRouter(tags=["system"])
 log = logging.getLogger("app.health")
@@ -65,9 +66,17 @@ async def readyz(request: Request) -> Any:
 @router.get(
     "/metrics",
     summary="Prometheus 指标",
+    description=(
+        "生产环境只对 `JINCHENG_METRICS_ALLOW_IPS` 中的地址或携带 `Bearer $JINCHENG_METRICS_TOKEN` 的请求开放。"
+    ),
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"},
+        **problems(403),
+    },
 )
 async def metrics(request: Request) -> Response:
+    if not metrics_allowed(request):
+        return problem_response(request, 403, "system.metrics_forbidden", "无权读取监控指标")
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)

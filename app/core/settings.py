@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     wechat_templates: dict[str, WeChatTemplate] = Field(default_factory=dict)
     wechat_miniprogram_state: str = Field(default="formal", pattern="^(developer|trial|formal)$")
 
+    # Production posture (app/core/posture.py).
+    public_docs: bool = Field(default=False, description="In production, serve /docs and /openapi.json")
+    metrics_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    metrics_token: SecretStr | None = None
+    cors_allow_origins: list[str] = Field(default_factory=list)
+
     # Rate limits (app/core/ratelimit.py): counts in process memory, or in Redis when redis_url is set so that
     # every replica shares them. Each limit is "<count>/<period>", e.g. "10/hour" or "10 per 15 minutes".
     redis_url: str | None = Field(default=None, description="redis://host:6379/0; unset keeps counts in memory")
@@ -145,6 +151,15 @@ class Settings(BaseSettings):
         from limits import parse
 
         parse(value)  # raises ValueError on anything it cannot read
+        return value
+
+    @field_validator("metrics_allow_ips")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in value:
+            ipaddress.ip_network(net, strict=False)  # ValueError names the bad entry
         return value
 
     @field_validator("working_hours")
