@@ -208,7 +208,12 @@ async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Se
 @access_router.get(
     "/audit-log",
     summary="审计日志（街道管理员）",
-    description="本街道的角色变更、邀请、房屋审核与组织架构修改记录，按时间倒序。`action` 以前缀过滤，例如 `role.`。",
+    description=(
+        "本街道的审计记录，按时间倒序：角色变更、邀请、房屋审核、组织架构修改，以及安全事件——"
+        "登录（`auth.login`）、密码错误（`auth.login_failed`）、锁定（`auth.locked`、`auth.login_refused_locked`）、"
+        "刷新令牌重复使用（`auth.refresh_reuse`）、退出（`auth.logout`）、手机号变更（`user.phone`）。"
+        "用户的安全事件记入其角色所在的街道。`action` 以前缀过滤，例如 `auth.`。"
+    ),
     responses=problems(401, 403),
 )
 async def list_audit_log(
@@ -217,7 +222,8 @@ async def list_audit_log(
     page: PageQuery,
     target_type: Annotated[str | None, Query(max_length=64, description="对象类型，例如 user")] = None,
     target_id: Annotated[uuid.UUID | None, Query(description="对象 id")] = None,
-    action: Annotated[str | None, Query(max_length=64, description="动作前缀，例如 role.")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="动作前缀，例如 role. 或 auth.")] = None,
+    actor_id: Annotated[uuid.UUID | None, Query(description="操作人 id")] = None,
 ) -> Page[AuditOut]:
     rows, cursor = await audit.page(
         session,
@@ -226,6 +232,7 @@ async def list_audit_log(
         target_type=target_type,
         target_id=target_id,
         action_prefix=action,
+        actor_id=actor_id,
     )
     return Page(items=[AuditOut.model_validate(r) for r in rows], next_cursor=cursor)
 

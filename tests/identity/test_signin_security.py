@@ -242,3 +242,33 @@ async def test_refresh_reuse_is_logged_in_the_street_of_the_users_roles(client, 
         )
     ).scalar_one()
     assert row.street_id == STREET_ID
+
+
+async def test_audit_log_filters_by_actor_and_stays_in_the_street(client, session, admin, make_actor) -> None:
+    from app.org.seed import demo_id
+
+    for _ in range(3):
+        await client.post(LOGIN, json={"username": "desk-admin", "password": "guess-guess"})
+    token = (await client.post(LOGIN, json={"username": "desk-admin", "password": PASSWORD})).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"action": "auth.login_failed", "actor_id": str(admin), "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await client.get("/api/v1/audit-log", params=params, headers=headers)).json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 3
+    stranger = await make_actor()
+    empty = await client.get("/api/v1/audit-log", params={"actor_id": str(stranger.user.id)}, headers=headers)
+    assert empty.json()["items"] == []
+    # An admin of another street sees none of it.
+    from app.identity.roles import Role
+
+    elsewhere = await make_actor((Role.street_admin, demo_id("street", "elsewhere")))
+    other = await client.get("/api/v1/audit-log", params={"action": "auth."}, headers=elsewhere.headers)
+    assert other.status_code == 200 and other.json()["items"] == []
