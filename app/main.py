@@ -38,6 +38,7 @@ from app.trustfund.router import router as trustfund_router
 from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
 from app.wechat.fake import create_fake_wechat
 from app.wechat.subscribe import bind_wechat_sender
+from app.wiring import load_subscribers
 
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
@@ -70,6 +71,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     check_production(settings)
+    load_subscribers()
     passwords.configure(settings.password_hash_concurrency)
 
     @asynccontextmanager

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import repository
+from app.complaints.actors import _unit_scope
+from app.complaints.changes import ComplaintChanged
 from app.complaints.models import Complaint
 from app.complaints.workflow import STATE_TITLES, State
 from app.core import context
-from app.identity import directory
-from app.identity.roles import Role
-from app.notify.events import NotifyEvent
-from app.notify.service import notify
-from app.notify.templates import TemplateValue
+from app.core.events import Stage, subscriber
+from app.identity.api import Role, directory
+from app.notify.api import NotifyEvent, TemplateValue, notify
 
 if TYPE_CHECKING:
     from app.complaints.events import Recipient
@@ -80,9 +80,7 @@ def staff_message(action: str, group: str) -> tuple[str, str]:
 async def unit_people(
     session: AsyncSession, complaint: Complaint, unit_type: str, unit_id: uuid.UUID
 ) -> list[uuid.UUID]:
-    from app.complaints.service import unit_scope
-
-    scope = unit_scope(complaint, unit_type, unit_id)
+    scope = _unit_scope(complaint, unit_type, unit_id)
     if scope is None:
         return []
     return await directory.holders(session, HANDLER_ROLES[unit_type], scope)
@@ -153,3 +151,15 @@ async def send(
                 settings=settings,
             )
     return len(sent)
+
+
+@subscriber(ComplaintChanged, stage=Stage.NOTIFICATIONS, name="complaints.notifications")
+async def notify_recipients(session: AsyncSession, event: ComplaintChanged) -> None:
+    """Tell the groups the action named (``emit(..., notify=...)``); nothing when it named none."""
+    if not event.recipients:
+        return
+    complaint = await session.get(Complaint, event.complaint_id)
+    if complaint is None:  # pragma: no cover - the event was just written for it
+        return
+    groups = cast("Sequence[Recipient]", event.recipients)
+    await send(session, complaint, event.action, event.to_state, groups, event.actor_user_id)
