@@ -42,6 +42,19 @@ def self_approval() -> ProblemError:
     return ProblemError(403, "trustfund.self_approval", "不能审批自己起草的支出", "双签要求审批人与起草人不是同一人")
 
 
+def self_approved_change() -> ProblemError:
+    return ProblemError(
+        403,
+        "trustfund.self_approval",
+        "不能审批自己提出的变更",
+        "双签金额变更须由提出人以外的另一名业委会委员审批",
+    )
+
+
+def setting_change_not_found() -> ProblemError:
+    return ProblemError(404, "trustfund.setting_change_not_found", "设置变更提议不存在")
+
+
 def already_approved() -> ProblemError:
     return ProblemError(409, "trustfund.already_approved", "您已审批过这笔支出", "同一位委员不能重复审批")
 

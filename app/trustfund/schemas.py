@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -92,6 +92,26 @@ class FundSettingsUpdate(BaseModel):
     dual_approval_threshold_fen: StrictInt | None = Field(
         gt=0, le=MAX_FEN, description="超过该金额（分）的支出需两名业委会委员审批；null 为取消"
     )
+
+
+class SettingChangeOut(BaseModel):
+    """双签金额变更提议：一名业委会委员提出，另一名委员审批后生效。"""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    setting: str = Field(
+        description="变更的设置，目前只有 dual_approval_threshold_fen", examples=["dual_approval_threshold_fen"]
+    )
+    old_value_fen: int | None = Field(description="提出时的双签金额（分）；null 为未设")
+    new_value_fen: int | None = Field(description="提议的双签金额（分）；null 为取消双签")
+    status: Literal["pending", "approved", "rejected", "superseded"] = Field(
+        description="pending 待另一名委员审批；approved 已生效；rejected 已驳回；superseded 被更新的提议取代"
+    )
+    requested_by: uuid.UUID
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    reason: str | None = Field(description="驳回理由")
+    created_at: datetime
 
 
 class BalanceOut(BaseModel):
