@@ -30,6 +30,7 @@ from app.core.ratelimit import Limiter
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.identity import passwords
 from app.identity.router import routers as identity_routers
+from app.meta.router import router as meta_router
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
@@ -55,6 +56,7 @@ def api_routers() -> list[APIRouter]:
         calendar_router,
         notify_router,
         outbox_router,
+        meta_router,
     ]
 
 

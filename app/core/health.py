@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import problem_response
+from app.core.errors import ProblemType, problem_response, problem_type
 from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
 from app.core.posture import metrics_allowed
@@ -22,8 +22,18 @@ log = logging.getLogger("app.health")
 # ``app.state.readiness_checks``: async (session, app) -> warnings, run on every /readyz call.
 ReadinessCheck = Callable[[AsyncSession, FastAPI], Awaitable[list[str]]]
 
+DATABASE_UNAVAILABLE = problem_type("system.database_unavailable", 503, "数据库不可用", "/readyz 无法连接数据库")
+METRICS_FORBIDDEN = problem_type(
+    "system.metrics_forbidden", 403, "无权读取监控指标", "生产环境中不在允许列表且未携带监控令牌的 /metrics 请求"
+)
+MIGRATIONS_PENDING = problem_type("system.migrations_pending", 503, "数据库迁移未完成", "/readyz 发现迁移未到最新")
 
-@router.get("/healthz", summary="进程存活检查")
+
+def _problem(request: Request, kind: ProblemType, detail: str) -> JSONResponse:
+    return problem_response(request, kind.status, kind.code, kind.title, detail)
+
+
+@router.get("/healthz", summary="进程存活检查", description="进程在运行即返回 200，不访问数据库。")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -31,6 +41,8 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="就绪检查：数据库可用且迁移已到最新",
+    description="负载均衡用：数据库可连接且迁移已到最新时返回 200，"
+    "`warnings` 列出需要处理的事项（如未录入的节假日年份）；否则 503。",
     responses=problems(503),
 )
 async def readyz(request: Request) -> Any:
@@ -51,13 +63,11 @@ async def readyz(request: Request) -> Any:
                         log.exception("readiness check failed")
                         warnings.append(f"{getattr(check, '__name__', 'check')}: 检查失败")
     except Exception:
-        return problem_response(request, 503, "system.database_unavailable", "数据库不可用", "无法连接数据库")
+        return _problem(request, DATABASE_UNAVAILABLE, "无法连接数据库")
     if current != expected:
-        return problem_response(
+        return _problem(
             request,
-            503,
-            "system.migrations_pending",
-            "数据库迁移未完成",
+            MIGRATIONS_PENDING,
             f"当前版本 {sorted(current)}，应为 {sorted(expected)}；请运行 jincheng migrate upgrade",
         )
     return JSONResponse({"status": "ready", "migrations": sorted(current), "warnings": warnings})
@@ -67,7 +77,8 @@ async def readyz(request: Request) -> Any:
     "/metrics",
     summary="Prometheus 指标",
     description=(
-        "生产环境只对 `JINCHENG_METRICS_ALLOW_IPS` 中的地址或携带 `Bearer $JINCHENG_METRICS_TOKEN` 的请求开放。"
+        "Prometheus 抓取的请求计数与耗时等指标（文本格式）。生产环境只对 `JINCHENG_METRICS_ALLOW_IPS` 中的地址"
+        "或携带 `Bearer $JINCHENG_METRICS_TOKEN` 的请求开放。"
     ),
     response_class=Response,
     responses={
@@ -77,6 +88,6 @@ async def readyz(request: Request) -> Any:
 )
 async def metrics(request: Request) -> Response:
     if not metrics_allowed(request):
-        return problem_response(request, 403, "system.metrics_forbidden", "无权读取监控指标")
+        return problem_response(request, 403, METRICS_FORBIDDEN.code, METRICS_FORBIDDEN.title)
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)

@@ -3,7 +3,7 @@
 Each limit is a setting (``JINCHENG_RATE_LIMIT_<NAME>``, e.g. ``10/hour``, ``10 per 15 minutes``). Counts live
 in process memory by default (the embedded setup has no Redis) and in Redis when ``JINCHENG_REDIS_URL`` is
 set, so that every replica and every ``--workers`` process shares them. Over the limit the answer is 429
-``rate_limited`` with ``Retry-After``.
+``request.rate_limited`` with ``Retry-After``.
 
 On a route::
 
@@ -31,7 +31,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 from limits.errors import StorageError
 
-from app.core.errors import ProblemError
+from app.core.errors import ProblemError, problem_type
 from app.core.security import InvalidToken, verify_access_token
 from app.core.settings import Settings
 
@@ -52,14 +52,16 @@ LIMITS: dict[str, str] = {
 RATE_LIMIT_MARK = "__jincheng_rate_limit__"
 
 
+RATE_LIMITED = problem_type(
+    "request.rate_limited",
+    429,
+    "请求过于频繁",
+    "超过某项频率限制（登录、提交诉求、上传、兑换邀请码等），见 Retry-After",
+)
+
+
 def rate_limited(retry_after: int) -> ProblemError:
-    return ProblemError(
-        429,
-        "rate_limited",
-        "请求过于频繁",
-        f"请 {retry_after} 秒后再试",
-        headers={"Retry-After": str(retry_after)},
-    )
+    return RATE_LIMITED.error(f"请 {retry_after} 秒后再试", headers={"Retry-After": str(retry_after)})
 
 
 def _storage(settings: Settings) -> Storage:
@@ -84,7 +86,7 @@ class Limiter:
         self.items: dict[str, RateLimitItem] = {name: parse(getattr(settings, f"rate_limit_{name}")) for name in LIMITS}
 
     async def hit(self, name: str, identifier: str) -> None:
-        """Count one request of ``identifier`` against limit ``name``; 429 ``rate_limited`` when over it."""
+        """Count one request of ``identifier`` against limit ``name``; 429 ``request.rate_limited`` when over it."""
         if not self.enabled:
             return
         item = self.items[name]

@@ -30,6 +30,7 @@ from app.trustfund.schemas import (
     ExecutionLineOut,
     ExecutionOut,
     ExpenseCreate,
+    ExpenseRejectIn,
     FundCreate,
     FundOut,
     FundSettingsUpdate,
@@ -39,9 +40,9 @@ from app.trustfund.schemas import (
     QueryOut,
     ReconciliationIn,
     ReconciliationOut,
-    RejectIn,
     RemunerationOut,
     SettingChangeOut,
+    SettingChangeRejectIn,
     StatementOut,
     TransactionDetailOut,
     TransactionOut,
@@ -167,10 +168,11 @@ async def approve_setting_change(change_id: uuid.UUID, session: Session, access:
 @router.post(
     f"{PREFIX}/settings/changes/{{change_id}}/reject",
     summary="驳回双签金额变更（另一名业委会委员）",
+    description="须填写理由；双签金额保持不变。提出人本人驳回返回 403 `trustfund.self_approval`。",
     responses=problems(401, 403, 404, 409),
 )
 async def reject_setting_change(
-    change_id: uuid.UUID, body: RejectIn, session: Session, access: Access
+    change_id: uuid.UUID, body: SettingChangeRejectIn, session: Session, access: Access
 ) -> SettingChangeOut:
     change = await service.decide_threshold(session, access, change_id, approve=False, reason=body.reason)
     return SettingChangeOut.model_validate(change)
@@ -325,7 +327,9 @@ async def approve_expense(
     description="驳回后冻结金额释放，分录作废并记录理由。",
     responses=problems(401, 403, 404, 409),
 )
-async def reject_expense(tx_id: uuid.UUID, body: RejectIn, session: Session, access: Access) -> TransactionDetailOut:
+async def reject_expense(
+    tx_id: uuid.UUID, body: ExpenseRejectIn, session: Session, access: Access
+) -> TransactionDetailOut:
     tx = await service.reject_expense(session, access, tx_id, body.reason)
     return await entry_detail(session, access, tx)
 

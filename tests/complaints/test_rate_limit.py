@@ -1,4 +1,4 @@
-"""10 complaints an hour per resident: the 11th gets 429 ``rate_limited`` with Retry-After, on both storages."""
+"""10 complaints an hour per resident: the 11th gets 429 ``request.rate_limited`` with Retry-After, on both storages."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ async def test_the_eleventh_complaint_in_an_hour_is_refused(settings, sessionmak
         eleventh = await client.post(
             "/api/v1/complaints", json=submission(description="第11件：楼道灯坏了"), headers=people.resident.headers
         )
-        body = assert_problem(eleventh, 429, "rate_limited")
+        body = assert_problem(eleventh, 429, "request.rate_limited")
         assert 0 < int(eleventh.headers["retry-after"]) <= 3600
         assert body["title"] == "请求过于频繁"
         # Nothing was written for the refused one; another resident is not affected.

@@ -45,7 +45,7 @@ async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def _retry_after(resp: httpx.Response) -> int:
-    assert_problem(resp, 429, "rate_limited")
+    assert_problem(resp, 429, "request.rate_limited")
     value = int(resp.headers["retry-after"])
     assert value > 0
     return value
@@ -148,7 +148,7 @@ async def test_hotline_lookup_hook(settings, storage) -> None:  # type: ignore[n
         await limiter.hit("hotline_lookup", "13812345678")
     with pytest.raises(ProblemError) as refused:
         await limiter.hit("hotline_lookup", "13812345678")
-    assert refused.value.status == 429 and refused.value.code == "rate_limited"
+    assert refused.value.status == 429 and refused.value.code == "request.rate_limited"
     assert 0 < int((refused.value.headers or {})["Retry-After"]) <= 60
     await limiter.hit("hotline_lookup", "13900000000")
 
