@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -142,6 +142,19 @@ class FundSettingsUpdate(BaseModel):
     )
 
 
+class SettingChangeStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    superseded = "superseded"
+
+
+labelled(
+    SettingChangeStatus,
+    {"pending": "待审批", "approved": "已生效", "rejected": "已驳回", "superseded": "已被新提议取代"},
+)
+
+
 class SettingChangeOut(BaseModel):
     """双签金额变更提议：一名业委会委员提出，另一名委员审批后生效。"""
 
@@ -152,7 +165,7 @@ class SettingChangeOut(BaseModel):
     )
     old_value_fen: int | None = Field(description="提出时的双签金额（分）；null 为未设")
     new_value_fen: int | None = Field(description="提议的双签金额（分）；null 为取消双签")
-    status: Literal["pending", "approved", "rejected", "superseded"] = Field(
+    status: SettingChangeStatus = Field(
         description="pending 待另一名委员审批；approved 已生效；rejected 已驳回；superseded 被更新的提议取代"
     )
     requested_by: uuid.UUID
