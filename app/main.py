@@ -16,7 +16,7 @@ from app.complaints.router import router as complaints_router
 from app.complaints.stats.router import router as complaint_stats_router
 from app.core.clock import Clock, SystemClock
 from app.core.database_url import resolve_database_url
-from app.core.db import create_engine, make_sessionmaker
+from app.core.db import create_engine, make_sessionmaker, read_only_sessionmaker
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
@@ -28,6 +28,7 @@ from app.core.outbox_admin import router as outbox_router
 from app.core.posture import SecurityHeadersMiddleware, docs_enabled, install_cors
 from app.core.ratelimit import Limiter
 from app.core.settings import Environment, Settings, check_production, get_settings
+from app.core.singleton import run_exclusively
 from app.identity import passwords
 from app.identity.router import routers as identity_routers
 from app.meta.router import router as meta_router
@@ -36,6 +37,8 @@ from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
 from app.sla.router import router as sla_router
 from app.trustfund.router import router as trustfund_router
+from app.volunteers.router import router as volunteers_router
+from app.volunteers.router_service import router as volunteer_service_router
 from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
 from app.wechat.fake import create_fake_wechat
 from app.wechat.subscribe import bind_wechat_sender
@@ -57,6 +60,8 @@ def api_routers() -> list[APIRouter]:
         notify_router,
         outbox_router,
         meta_router,
+        volunteers_router,
+        volunteer_service_router,
     ]
 
 
@@ -83,6 +88,7 @@ def create_app(
             url = await asyncio.to_thread(resolve_database_url, settings)
             engine = create_engine(url, settings)
             app.state.sessionmaker = make_sessionmaker(engine)
+            app.state.read_sessionmaker = read_only_sessionmaker(engine)
         stop = asyncio.Event()
         worker_task: asyncio.Task[None] | None = None
         if settings.worker_enabled_in_process:
@@ -91,7 +97,11 @@ def create_app(
             load_plugins(settings)
             bind_wechat_sender(app_wechat_client(app))
             worker = Worker(app.state.sessionmaker, settings=settings, clock=app.state.clock)
-            worker_task = asyncio.create_task(worker.run_forever(stop), name="outbox-worker")
+            # With `serve --workers N` every process gets here; one of them runs the loop at a time.
+            worker_task = asyncio.create_task(
+                run_exclusively(app.state.sessionmaker, "outbox-worker", worker.run_forever, stop),
+                name="outbox-worker",
+            )
         try:
             yield
         finally:
@@ -116,6 +126,9 @@ def create_app(
         # Production serves the schema only with JINCHENG_PUBLIC_DOCS=true; `jincheng openapi export` still works.
         openapi_url="/openapi.json" if docs_enabled(settings) else None,
         generate_unique_id_function=operation_id,
+        # FastAPI's native OpenTelemetry asks the global providers on every request (~25 µs) even when none
+        # is configured; the service exports Prometheus metrics (/metrics) instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.metrics = Metrics()

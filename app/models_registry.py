@@ -13,6 +13,7 @@ from app.notify import models as notify_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
 from app.sla import models as sla_models  # noqa: F401
 from app.trustfund import models as trustfund_models  # noqa: F401
+from app.volunteers import models as volunteer_models  # noqa: F401
 from app.wechat import models as wechat_models  # noqa: F401
 
 metadata = Base.metadata

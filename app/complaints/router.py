@@ -59,14 +59,14 @@ ACTION_ERRORS = problems(401, 403, 404, 409, 422)
 CREATE_ERRORS = problems(401, 403, 409, 422)
 
 
-def _storage(request: Request) -> Storage:
+async def _storage(request: Request) -> Storage:
     return storage_for(request.app.state.settings)
 
 
 StorageDep = Annotated[Storage, Depends(_storage)]
 
 
-def _filters(
+async def _filters(
     state: Annotated[list[State] | None, Query(description="状态，可多选")] = None,
     category_id: Annotated[uuid.UUID | None, Query(description="分类（含其子分类）")] = None,
     community_id: Annotated[uuid.UUID | None, Query(description="社区")] = None,

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, Engine, MetaData, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.core.errors import ProblemError
+from app.core.preauth import PreBodyCheck, checks_for
 from app.core.settings import Settings
 
 # Stable constraint names so that migrations can drop and alter them by name.
@@ -42,7 +47,11 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
-        pool_pre_ping=True,
+        # No pre-ping round trip on every checkout (a measurable share of a short request): connections
+        # are recycled before any server or proxy idle timeout, and a connection that died anyway fails
+        # its statement, is invalidated by the pool and the request answers 500 once.
+        pool_pre_ping=False,
+        pool_recycle=settings.db_pool_recycle_seconds,
         echo=settings.db_echo,
     )
 
@@ -51,11 +60,46 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def get_session(request: Request) -> AsyncSession:
-    """The request's one session. Committed by `UnitOfWorkRoute`, never by services."""
+# GET and HEAD change nothing, so they need no BEGIN and COMMIT round trips: when the app owns its engine,
+# their sessions run in AUTOCOMMIT (each statement its own read-committed snapshot, exactly what statements
+# in a read-committed transaction see anyway). A write slipping into one would lose the unit of work, so
+# every statement of a GET/HEAD request is checked (whatever the session) and a write is refused loudly.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+_read_only_request: ContextVar[bool] = ContextVar("read_only_request", default=False)
+_READ_STARTS = ("SELECT", "WITH", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW")
+_LOCKING_OR_WRITING = re.compile(
+    r"\bFOR (?:NO KEY )?UPDATE\b|\bFOR (?:KEY )?SHARE\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|\bDELETE FROM\b"
+)
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET/HEAD handler tried to write or lock rows: it must be a POST/PUT/PATCH/DELETE."""
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_in_read_only_requests(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    if not _read_only_request.get():
+        return
+    head = statement.lstrip()[:9].upper()
+    if not head.startswith(_READ_STARTS) or _LOCKING_OR_WRITING.search(statement):
+        raise WriteInReadOnlyRequest(f"GET/HEAD request tried: {statement[:80]!r}")
+
+
+def read_only_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """The request's one session. Committed by `UnitOfWorkRoute`, never by services.
+
+    ``async def`` like every dependency: a sync one is run in the thread pool, a thread hop per request."""
     session: AsyncSession | None = getattr(request.state, "db_session", None)
     if session is None:
         factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+        if request.method in READ_ONLY_METHODS:
+            factory = getattr(request.app.state, "read_sessionmaker", factory)
         session = factory()
         request.state.db_session = session
     return session
@@ -72,14 +116,57 @@ class UnitOfWorkRoute(APIRoute):
     data that was not stored.
     """
 
+    _pre_body_checks: list[PreBodyCheck] | None = None
+    _uuid_params: frozenset[str] | None = None
+
+    def _uuid_path_params(self) -> frozenset[str]:
+        if self._uuid_params is None:
+            pending, names = [self.dependant], set()
+            while pending:
+                node = pending.pop()
+                names |= {p.name for p in node.path_params if p.field_info.annotation is uuid.UUID}
+                pending.extend(node.dependencies)
+            self._uuid_params = frozenset(names)
+        return self._uuid_params
+
+    def _ids_well_formed(self, params: dict[str, Any]) -> bool:
+        try:
+            for name in self._uuid_path_params() & params.keys():
+                uuid.UUID(str(params[name]))
+        except ValueError:
+            return False
+        return True
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """A path whose id segment is no UUID is only a partial match (like a wrong method).
+
+        So ``GET /complaints/registrations`` reaches the literal ``/complaints/registrations`` route, which
+        answers 405, instead of ``GET /complaints/{complaint_id}`` answering 422; with no literal sibling
+        the router still falls back to this route and its 422.
+        """
+        match, child = super().matches(scope)
+        if match is Match.FULL and not self._ids_well_formed(child.get("path_params", {})):
+            return Match.PARTIAL, child
+        return match, child
+
+    def path_matches(self, path: str) -> bool:
+        """``path`` (with well-formed ids) is this route's, whatever the method: for a 405's ``Allow``."""
+        found = self.path_regex.match(path)
+        return found is not None and self._ids_well_formed(found.groupdict())
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def unit_of_work(request: Request) -> Response:
             from app.core.context import runtime
 
+            if self._pre_body_checks is None:
+                self._pre_body_checks = checks_for(self.dependant)
+            read_only = _read_only_request.set(request.method in READ_ONLY_METHODS)
             try:
                 with runtime(getattr(request.app.state, "clock", None), getattr(request.app.state, "settings", None)):
+                    for check in self._pre_body_checks:
+                        await check(request)  # authentication before FastAPI parses the body
                     response = await handler(request)
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
                 if session is not None:
@@ -99,6 +186,7 @@ class UnitOfWorkRoute(APIRoute):
                     await session.rollback()
                 raise
             finally:
+                _read_only_request.reset(read_only)
                 session = getattr(request.state, "db_session", None)
                 if session is not None:
                     request.state.db_session = None

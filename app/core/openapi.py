@@ -52,6 +52,11 @@ TAGS: list[dict[str, str]] = [
         "description": "诉求统计：响应率、解决率、满意率、按期办结率、退单率、直办率、办理时长，"
         "按范围分组，可导出 Excel",
     },
+    {
+        "name": "volunteers",
+        "description": "金小蜂志愿服务：志愿队与服务项目、活动与周期活动、报名与候补、动态码 + 定位签到签退、"
+        "信用/荣誉时长、时间银行积分、服务记录与志愿服务证明、统计",
+    },
 ]
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every

@@ -33,6 +33,10 @@ NOTIFY_EVENTS = frozenset(
         "task_dispatched",
         "task_reminded",
         "task_supervised",
+        "volunteer_reminder_24h",
+        "volunteer_reminder_2h",
+        "volunteer_promoted",
+        "volunteer_checkout_forgotten",
     }
 )
 
@@ -57,6 +61,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     data_dir: Path = Path("var")
     db_pool_size: int = 10
+    # Connections older than this are replaced at checkout (instead of a pre-ping on every checkout).
+    db_pool_recycle_seconds: int = Field(default=1800, ge=30)
     db_echo: bool = False
 
     host: str = "127.0.0.1"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit
+from app.core import audit, context
 from app.core.errors import ProblemError
 from app.identity import errors, repository
 from app.identity.auth import hash_token
@@ -27,13 +27,14 @@ from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, ROLE_TITLES, Role, ScopeType
 from app.org import api as org
+from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)
 COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader})
 # Roles that approve the owners' money: granted by a street admin of the street only (segregation of duties).
 STREET_ADMIN_ONLY = frozenset({Role.owners_committee})
-# Scopes whose units live in other domains (teams, merchants): only the street can be checked.
-_UNCHECKED_SCOPES = frozenset({ScopeType.team, ScopeType.merchant})
+# Scopes whose units live in other domains and are not looked up yet (merchants): only the street is checked.
+_UNCHECKED_SCOPES = frozenset({ScopeType.merchant})
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -54,6 +55,11 @@ async def _locate(session: AsyncSession, principal: Principal, role: Role, scope
         if len(streets) != 1:
             raise errors.scope_forbidden("只有街道管理员可以授予该角色")
         return Location(next(iter(streets)), None)
+    if scope is ScopeType.team:  # a 金小蜂 volunteer team: it lives in the volunteers domain
+        team = await session.get(VolunteerTeam, scope_id)
+        if team is None:
+            raise errors.scope_not_found()
+        return Location(team.street_id, team.community_id)
     found = await org.unit_location(session, scope.value, scope_id)
     if found is None:
         raise errors.scope_not_found()
@@ -162,7 +168,7 @@ async def create_invite(
         scope_id=scope_id,
         street_id=where.street_id,
         created_by=principal.user_id,
-        expires_at=datetime.now(UTC) + INVITE_TTL,
+        expires_at=context.now() + INVITE_TTL,
     )
     session.add(invite)
     await session.flush()
@@ -181,7 +187,7 @@ async def create_invite(
 async def redeem_invite(session: AsyncSession, principal: Principal, code: str) -> RoleAssignment:
     """Use an invite: 404 unknown, 409 already used, 410 expired; otherwise the caller gets its role."""
     code_hash = hash_token(_normalise_code(code))
-    invite = await repository.claim_invite(session, code_hash, principal.user_id)
+    invite = await repository.claim_invite(session, code_hash, principal.user_id, context.now())
     if invite is None:
         known = await repository.find_invite(session, code_hash)
         if known is None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Row, Select, bindparam, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,13 +173,17 @@ async def get_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Rol
 # -- invites -------------------------------------------------------------------------------------
 
 
-async def claim_invite(session: AsyncSession, code_hash: str, user_id: uuid.UUID) -> Invite | None:
-    """Mark a live invite used by ``user_id``, atomically; None when it is unknown, used or expired."""
+async def claim_invite(session: AsyncSession, code_hash: str, user_id: uuid.UUID, now: datetime) -> Invite | None:
+    """Mark a live invite used by ``user_id``, atomically; None when it is unknown, used or expired.
+
+    ``now`` comes from the unit of work's clock, as when the invite was made: SQL ``now()`` is the
+    transaction's start, which would judge an invite against a different instant than its expiry.
+    """
     invite_id = (
         await session.execute(
             update(Invite)
-            .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > func.now())
-            .values(used_at=func.now(), used_by=user_id)
+            .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > now)
+            .values(used_at=now, used_by=user_id)
             .returning(Invite.id)
         )
     ).scalar_one_or_none()
@@ -291,3 +295,37 @@ async def list_binding_requests(
         descending=True,
         scalars=False,
     )
+
+
+# GET /me: the user and every household binding (with its label) in one statement, built once.
+_ME = (
+    select(
+        User.id,
+        User.nickname,
+        User.avatar_url,
+        User.phone,
+        User.username,
+        HouseholdMember.id.label("binding_id"),
+        HouseholdMember.household_id,
+        HouseholdMember.compound_id,
+        HouseholdMember.relation,
+        HouseholdMember.status,
+        HouseholdMember.reason,
+        HouseholdMember.created_at,
+        HouseholdMember.decided_at,
+        Building.name.label("building"),
+        Household.unit,
+        Household.room,
+    )
+    .select_from(User)
+    .outerjoin(HouseholdMember, HouseholdMember.user_id == User.id)
+    .outerjoin(Household, Household.id == HouseholdMember.household_id)
+    .outerjoin(Building, Building.id == Household.building_id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(HouseholdMember.created_at, HouseholdMember.id)
+)
+
+
+async def me_rows(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """The user's columns repeated on one row per binding (one row with null binding columns when none)."""
+    return cast(Sequence[Row[Any]], (await session.execute(_ME, {"user_id": user_id})).all())

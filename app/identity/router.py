@@ -135,7 +135,7 @@ async def logout(body: RefreshIn, session: Session) -> Response:
     responses=problems(401),
 )
 async def get_me(principal: CurrentPrincipal, session: Session) -> MeOut:
-    return await service.get_me(session, principal.user_id)
+    return await service.me_view(session, principal)
 
 
 @me_router.patch(

@@ -29,6 +29,7 @@ __all__ = [
     "get_me",
     "mask_name",
     "mask_phone",
+    "me_view",
     "update_me",
     "user_brief",
     "wechat_openid",
@@ -58,6 +59,46 @@ async def get_me(session: AsyncSession, user_id: uuid.UUID) -> MeOut:
             for g in grants
         ],
         households=[HouseholdBindingOut.model_validate(b).model_copy(update={"label": label}) for b, label in bindings],
+    )
+
+
+async def me_view(session: AsyncSession, principal: Principal) -> MeOut:
+    """GET /me in one statement: the roles are the principal's (already read, in grant order)."""
+    rows = await repository.me_rows(session, principal.user_id)
+    if not rows:
+        raise unauthenticated("用户不存在，请重新登录")
+    user = rows[0]
+    return MeOut(
+        id=user.id,
+        nickname=user.nickname,
+        avatar_url=user.avatar_url,
+        phone=user.phone,
+        username=user.username,
+        roles=[
+            GrantOut(
+                role=g.role,
+                role_title=ROLE_TITLES[g.role],
+                scope_type=g.scope_type,
+                scope_id=g.scope_id,
+                street_id=g.street_id,
+            )
+            for g in principal.grants
+        ],
+        households=[
+            HouseholdBindingOut(
+                id=r.binding_id,
+                household_id=r.household_id,
+                compound_id=r.compound_id,
+                label=f"{r.building}{r.unit}单元{r.room}",
+                relation=r.relation,
+                status=r.status,
+                reason=r.reason,
+                created_at=r.created_at,
+                decided_at=r.decided_at,
+            )
+            for r in rows
+            if r.binding_id is not None
+        ],
     )
 
 

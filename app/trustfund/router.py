@@ -88,7 +88,7 @@ async def _fund_access(
 Access = Annotated[FundAccess, Depends(_fund_access)]
 
 
-def voucher_storage(request: Request) -> VoucherStorage:
+async def voucher_storage(request: Request) -> VoucherStorage:
     return LocalVoucherStorage(request.app.state.settings.media_dir / "trustfund")
 
 
@@ -254,8 +254,8 @@ async def verify_ledger(session: Session, access: Access) -> VerifyOut:
 )
 async def record_income(body: IncomeCreate, session: Session, access: Access) -> TransactionOut:
     access.require("manager", "只有本小区物业经理可以登记收入")
-    tx, _ = await service.record_income(session, access.fund.id, body, access.user_id)
-    return (await txs_out(session, access, [tx]))[0]
+    tx, replayed = await service.record_income(session, access.fund.id, body, access.user_id)
+    return (await txs_out(session, access, [tx], just_created=not replayed))[0]
 
 
 @router.post(
@@ -510,7 +510,14 @@ async def budget_execution(year: YearPath, session: Session, access: Access) -> 
     )
 
 
-MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM（北京时间）", examples=["2026-03"])]
+MonthPath = Annotated[
+    str,
+    Path(
+        pattern=r"^\d{4}-\d{2}$",
+        description="月份 YYYY-MM（北京时间）；年份 2000–2100、月份 01–12，否则 422 `trustfund.invalid_month`",
+        examples=["2026-03"],
+    ),
+]
 
 
 @router.get(

@@ -1,7 +1,7 @@
 """Audit log: index for the street admins' security-event list filtered by action prefix (e.g. ``auth.``)
 
 Revision ID: authsec_audit_action
-Revises: 0008_stats
+Revises: 0010_volunteers
 Create Date: 2026-12-03 10:15:00+00:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "authsec_audit_action"
-down_revision: str | Sequence[str] | None = "0008_stats"
+down_revision: str | Sequence[str] | None = "0010_volunteers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
