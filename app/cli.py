@@ -85,6 +85,7 @@ def serve(
         port=settings.port,
         log_config=None,
         proxy_headers=True,
+        server_header=False,  # no `server: uvicorn` banner
     )
 
 

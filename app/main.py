@@ -27,8 +27,11 @@ from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
+from app.core.posture import SecurityHeadersMiddleware, docs_enabled, install_cors
+from app.core.ratelimit import Limiter
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.core.singleton import run_exclusively
+from app.identity import passwords
 from app.identity.router import routers as identity_routers
 from app.merchants.routes import routers as merchants_routers
 from app.meta.router import router as meta_router
@@ -82,6 +85,7 @@ def create_app(
     settings = settings or get_settings()
     check_production(settings)
     load_subscribers()
+    passwords.configure(settings.password_hash_concurrency)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,6 +129,8 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Production serves the schema only with JINCHENG_PUBLIC_DOCS=true; `jincheng openapi export` still works.
+        openapi_url="/openapi.json" if docs_enabled(settings) else None,
         generate_unique_id_function=operation_id,
         # FastAPI's native OpenTelemetry asks the global providers on every request (~25 µs) even when none
         # is configured; the service exports Prometheus metrics (/metrics) instead.
@@ -136,6 +142,7 @@ def create_app(
     app.state.readiness_warnings = []
     app.state.readiness_checks = [calendar_readiness]
     app.state.clock = clock or SystemClock()
+    app.state.rate_limiter = Limiter(settings)
     if sessionmaker is not None:
         app.state.sessionmaker = sessionmaker
 
@@ -143,7 +150,8 @@ def create_app(
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router)
-    install_docs(app)
+    if docs_enabled(settings):
+        install_docs(app)
     if settings.env is Environment.dev and settings.wechat_base_url is None:
         # `make run`: the client talks to this fake over HTTP, so `dev:alice` signs in from /docs.
         app.mount(FAKE_MOUNT_PATH, create_fake_wechat(settings.wechat_appid, settings.wechat_secret.get_secret_value()))
@@ -154,6 +162,8 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
 
     app.add_middleware(BodyLimitMiddleware, json_limit=settings.max_json_body_bytes, upload_limit=UPLOAD_LIMIT_BYTES)
-    # Added last so it runs first: even the 413 and 500 answers carry X-Request-ID.
+    install_cors(app, settings)
+    # Added last so it runs first: even the 413 and 500 answers carry X-Request-ID and the security headers.
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.env is Environment.production)
     return app

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.core.errors import PROBLEM_TYPES, Problem
+from app.core.ratelimit import route_limits
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
@@ -131,6 +133,27 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
+
+
+def _api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every APIRoute of the app, also those behind included routers (FastAPI ≥ 0.160 includes lazily)."""
+    iter_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iter_contexts is None:
+        return [r for r in app.routes if isinstance(r, APIRoute)]
+    found = (getattr(c, "original_route", None) for c in iter_contexts(app.routes))
+    return [r for r in found if isinstance(r, APIRoute)]
+
+
+def _declare_rate_limits(app: FastAPI, schema: dict[str, Any]) -> None:
+    """429 on every operation whose route carries a ``rate_limit`` dependency."""
+    for route in _api_routes(app):
+        if not route.include_in_schema or not route_limits(route.dependant):
+            continue
+        path_item = schema.get("paths", {}).get(route.path_format, {})
+        for method in route.methods or ():
+            op = path_item.get(method.lower())
+            if op is not None:
+                op.setdefault("responses", {})["429"] = _problem_ref(429)
 
 
 # Code prefixes any operation may answer with, and per tag the domains whose codes its operations may raise.
@@ -272,6 +295,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     for name, sub in schema["components"]["schemas"]["Problem"].pop("$defs", {}).items():
         schema["components"]["schemas"].setdefault(name, sub)
+    _declare_rate_limits(app, schema)
     _declare_common_statuses(schema)
     _declare_problem_codes(schema)
     _rename_generated_schemas(schema)

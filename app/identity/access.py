@@ -2,9 +2,12 @@
 
 Who may grant what:
 * a street_admin grants any role (but resident) scoped to a unit of their street;
-* a community_secretary grants the community roles (community_staff, grid_worker, building_leader,
-  owners_committee) scoped to their community or a unit inside it.
-Anything else is 403 ``role.scope_forbidden``.
+* a community_secretary grants the community roles (community_staff, grid_worker, building_leader) scoped to
+  their community or a unit inside it;
+* ``owners_committee`` approves the owners' money: only a street_admin grants (or revokes) it, 403
+  ``role.street_admin_only`` otherwise;
+* nobody grants a role to themself, directly or by redeeming their own invite: 403 ``role.self_grant``.
+Anything else is 403 ``role.scope_forbidden``. The rules are listed in docs/security.md.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from app.identity import errors, repository
 from app.identity.auth import hash_token
 from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
-from app.identity.roles import ROLE_SCOPE, Role, ScopeType
+from app.identity.roles import ROLE_SCOPE, ROLE_TITLES, Role, ScopeType
 from app.merchants.api import merchant_location
 from app.org import api as org
 from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)
-COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})
+COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader})
+# Roles that approve the owners' money: granted by a street admin of the street only (segregation of duties).
+STREET_ADMIN_ONLY = frozenset({Role.owners_committee})
 # Every scope's unit is looked up: org units here, teams and merchants in their domains.
 _UNCHECKED_SCOPES: frozenset[ScopeType] = frozenset()
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -78,6 +83,8 @@ def _may_grant(principal: Principal, role: Role, where: Location) -> bool:
 async def check_grant(session: AsyncSession, principal: Principal, role: Role, scope_id: uuid.UUID | None) -> Location:
     """Where the role would apply, or 403/404/422 when ``principal`` may not grant it there."""
     where = await _locate(session, principal, role, scope_id)
+    if role in STREET_ADMIN_ONLY and where.street_id not in principal.scope_ids(Role.street_admin):
+        raise errors.street_admin_only(ROLE_TITLES[role])
     if not _may_grant(principal, role, where):
         raise errors.scope_forbidden()
     return where
@@ -87,6 +94,8 @@ async def grant(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID, role: Role, scope_id: uuid.UUID | None
 ) -> RoleAssignment:
     where = await check_grant(session, principal, role, scope_id)
+    if user_id == principal.user_id:
+        raise errors.self_grant()
     if await repository.get_user(session, user_id) is None:
         raise errors.user_not_found()
     assignment = await repository.add_grant(session, user_id, role, scope_id, where.street_id, principal.user_id)
@@ -190,6 +199,8 @@ async def redeem_invite(session: AsyncSession, principal: Principal, code: str) 
         if known.used_at is not None:
             raise errors.invite_used()
         raise errors.invite_expired()
+    if invite.created_by == principal.user_id:
+        raise errors.self_grant()  # the claim above is rolled back with the request
     role = Role(invite.role)
     assignment = await repository.add_grant(
         session, principal.user_id, role, invite.scope_id, invite.street_id, invite.created_by

@@ -43,6 +43,15 @@ async def get_user_by_username(session: AsyncSession, username: str) -> User | N
     return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
 
 
+async def get_user_by_username_for_update(session: AsyncSession, username: str) -> User | None:
+    """The user row locked until the transaction ends: sign-in attempts on one account take turns."""
+    return (
+        await session.execute(
+            select(User).where(User.username == username).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
 async def add_failed_login(session: AsyncSession, user_id: uuid.UUID) -> int:
     """Count one failure atomically; returns the new count."""
     return int(
@@ -58,7 +67,7 @@ async def add_failed_login(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 async def lock_user(session: AsyncSession, user_id: uuid.UUID, until: datetime) -> None:
-    await session.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=until))
+    await session.execute(update(User).where(User.id == user_id).values(locked_until=until))
 
 
 async def clear_failed_logins(session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -14,8 +14,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit
-from app.identity import errors, repository
+from app.identity import errors, repository, security_log
 from app.identity.households import approved_compound_ids, approved_household_ids
 from app.identity.masking import mask_name, mask_phone
 from app.identity.models import User
@@ -144,7 +143,7 @@ async def set_phone(session: AsyncSession, wechat: WeChatClient, principal: Prin
         raise unauthenticated("用户不存在，请重新登录")
     user.phone = result.pure_phone_number
     await session.flush()
-    await audit.record(session, principal.user_id, "user.phone", "user", user.id, {"phone": mask_phone(user.phone)})
+    await security_log.record(session, user.id, "user.phone", {"phone": mask_phone(user.phone)})
     return result.pure_phone_number
 
 

@@ -134,11 +134,3 @@ async def create_fund(session: AsyncSession, principal: Principal, data: FundCre
     session.add(fund)
     await session.flush()
     return fund
-
-
-async def set_threshold(session: AsyncSession, access: FundAccess, threshold_fen: int | None) -> TrustFund:
-    access.require("committee", "只有业委会可以设置双签金额")
-    fund = await repository.lock_fund(session, access.fund.id)
-    fund.dual_approval_threshold_fen = threshold_fen
-    await session.flush()
-    return fund

@@ -14,6 +14,7 @@ from app.core.db import Session
 from app.core.errors import ProblemError
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
+from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
 from app.identity.api import CurrentPrincipal, Role, require_roles
 from app.trustfund import errors, service
@@ -40,6 +41,8 @@ from app.trustfund.schemas import (
     ReconciliationIn,
     ReconciliationOut,
     RemunerationOut,
+    SettingChangeOut,
+    SettingChangeRejectIn,
     StatementOut,
     TransactionDetailOut,
     TransactionOut,
@@ -126,13 +129,53 @@ async def get_fund(session: Session, access: Access) -> FundOut:
 
 @router.patch(
     f"{PREFIX}/settings",
-    summary="设置双签金额",
-    description="业委会设定：超过该金额的支出需两名业委会委员审批。",
+    status_code=202,
+    summary="提出双签金额变更",
+    description=(
+        "业委会委员提出：超过该金额的支出需两名业委会委员审批。变更不立即生效，须由**另一名**业委会委员"
+        "审批（`POST …/settings/changes/{change_id}/approve`）；本人审批或驳回返回 403 `trustfund.self_approval`。"
+        "新的提议取代尚未审批的旧提议。每一步都记入本街道的审计日志。"
+    ),
     responses=problems(401, 403, 404),
 )
-async def update_settings(body: FundSettingsUpdate, session: Session, access: Access) -> FundOut:
-    fund = await service.set_threshold(session, access, body.dual_approval_threshold_fen)
-    return await fund_out(session, FundAccess(fund, access.user_id, access.roles, access.household_ids))
+async def update_settings(body: FundSettingsUpdate, session: Session, access: Access) -> SettingChangeOut:
+    change = await service.propose_threshold(session, access, body.dual_approval_threshold_fen)
+    return SettingChangeOut.model_validate(change)
+
+
+@router.get(
+    f"{PREFIX}/settings/changes",
+    summary="双签金额变更记录",
+    description="本账本的全部变更提议（待审批、已生效、已驳回、被取代），按时间倒序。能查看账本的人都可查看。",
+    responses=READ,
+)
+async def list_setting_changes(session: Session, access: Access, page: PageQuery) -> Page[SettingChangeOut]:
+    rows, cursor = await service.list_changes(session, access, page)
+    return Page(items=[SettingChangeOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.post(
+    f"{PREFIX}/settings/changes/{{change_id}}/approve",
+    summary="审批双签金额变更（另一名业委会委员）",
+    description="审批后新的双签金额立即生效。提出人本人审批返回 403 `trustfund.self_approval`。",
+    responses=problems(401, 403, 404, 409),
+)
+async def approve_setting_change(change_id: uuid.UUID, session: Session, access: Access) -> SettingChangeOut:
+    change = await service.decide_threshold(session, access, change_id, approve=True, reason=None)
+    return SettingChangeOut.model_validate(change)
+
+
+@router.post(
+    f"{PREFIX}/settings/changes/{{change_id}}/reject",
+    summary="驳回双签金额变更（另一名业委会委员）",
+    description="须填写理由；双签金额保持不变。提出人本人驳回返回 403 `trustfund.self_approval`。",
+    responses=problems(401, 403, 404, 409),
+)
+async def reject_setting_change(
+    change_id: uuid.UUID, body: SettingChangeRejectIn, session: Session, access: Access
+) -> SettingChangeOut:
+    change = await service.decide_threshold(session, access, change_id, approve=False, reason=body.reason)
+    return SettingChangeOut.model_validate(change)
 
 
 @router.get(
@@ -332,6 +375,7 @@ async def get_entry(tx_id: uuid.UUID, session: Session, access: Access) -> Trans
     summary="上传凭证图片",
     description="JPEG / PNG / WebP，不超过 10 MiB。服务器完整解码并重新编码，去除 EXIF（含位置信息）。",
     responses=problems(401, 403, 404, 413),
+    dependencies=[Depends(rate_limit("upload", per_user))],
 )
 async def upload_voucher(
     tx_id: uuid.UUID,
