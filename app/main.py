@@ -26,7 +26,9 @@ from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
+from app.hotline.router import router as hotline_router
 from app.identity.router import routers as identity_routers
+from app.integrations.deps import RefuseSignaturesElsewhere
 from app.notify.router import router as notify_router
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
@@ -36,6 +38,13 @@ from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
 from app.wechat.fake import create_fake_wechat
 from app.wechat.subscribe import bind_wechat_sender
 
+HOTLINE_TAGS = [
+    {"name": "hotline", "description": "1890 热线对接：签名立单、补充、撤回、回访、来电查询、追平；热线分类映射"},
+    {
+        "name": "open311",
+        "description": "Open311 GeoReport v2 标准接口（/open311/v2/），任何 Open311 客户端可提交和跟踪诉求",
+    },
+]
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
 
@@ -51,6 +60,7 @@ def api_routers() -> list[APIRouter]:
         calendar_router,
         notify_router,
         outbox_router,
+        hotline_router,
     ]
 
 
@@ -111,6 +121,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.migration_heads = script_heads()
     app.state.readiness_warnings = []
+    app.state.extra_tags = [*getattr(app.state, "extra_tags", []), *HOTLINE_TAGS]
     app.state.readiness_checks = [calendar_readiness]
     app.state.clock = clock or SystemClock()
     if sessionmaker is not None:
@@ -130,6 +141,7 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    app.add_middleware(RefuseSignaturesElsewhere)
     app.add_middleware(BodyLimitMiddleware, json_limit=settings.max_json_body_bytes, upload_limit=UPLOAD_LIMIT_BYTES)
     # Added last so it runs first: even the 413 and 500 answers carry X-Request-ID.
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
