@@ -249,6 +249,9 @@ def complaints_stats_rebuild() -> None:
 
 
 def main() -> None:
+    from app.wiring import load_subscribers
+
+    load_subscribers()  # commands that change complaints (auto-close, seeds) run the same subscribers
     try:
         cli()
     except ProductionConfigError as exc:

@@ -37,6 +37,7 @@ from app.trustfund.router import router as trustfund_router
 from app.wechat.deps import FAKE_MOUNT_PATH, app_wechat_client
 from app.wechat.fake import create_fake_wechat
 from app.wechat.subscribe import bind_wechat_sender
+from app.wiring import load_subscribers
 
 HOTLINE_TAGS = [
     {"name": "hotline", "description": "1890 热线对接：签名立单、补充、撤回、回访、来电查询、追平；热线分类映射"},
@@ -77,6 +78,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     check_production(settings)
+    load_subscribers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

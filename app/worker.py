@@ -89,7 +89,10 @@ _FINISH_TICK = text("UPDATE periodic_jobs SET last_finished_at = now(), last_err
 
 
 def load_plugins(settings: Settings, extra: Iterable[str] = ()) -> None:
-    """Import the modules that register handlers and periodic jobs."""
+    """Import the modules that register handlers and periodic jobs (and the domain-event subscribers)."""
+    from app.wiring import load_subscribers
+
+    load_subscribers()
     for module in (*DEFAULT_PLUGINS, *settings.worker_plugins, *extra):
         importlib.import_module(module)
 

@@ -14,7 +14,11 @@ from app.identity.models import RoleAssignment, User
 from app.identity.roles import ROLE_SCOPE, Role
 from app.main import create_app
 from app.org.seed import STREET, demo_id
+from app.wiring import load_subscribers
 from tests.db_harness import Server, build_template, test_server, unique_name
+
+# Service-level tests run without create_app: register the domain-event subscribers for them too.
+load_subscribers()
 
 STREET_ID = demo_id("street", STREET[0])
 

@@ -1,11 +1,8 @@
-"""The one hook every complaint change goes through, all in the caller's transaction:
-
-1. it appends the timeline event;
-2. the SLA module starts, stops or moves the stage clocks (``app.sla.service.on_complaint_event``);
-3. ``notify`` names who should be told (resident, lead unit, dispatcher ...): ``notifications.send`` writes
-   their inbox rows and WeChat subscribe messages (outbox rows);
-4. a complaint opened for another domain's record (an owner's 质询 of a trust-fund entry) reports its
-   answer back to that record.
+"""The one hook every complaint change goes through, all in the caller's transaction: ``emit`` appends
+the timeline event and publishes ``ComplaintChanged`` on the bus (``app.core.events``). Its subscribers,
+in stage order: the SLA clocks (``app.sla.subscribers``), the figures (``app.complaints.stats.subscribers``),
+the notifications named by ``notify=`` (``app.complaints.notifications``), the record a complaint was
+opened for (an owner's 质询: ``app.trustfund.subscribers``). The complaints package imports none of them.
 """
 
 from __future__ import annotations
@@ -17,9 +14,10 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.complaints.changes import ComplaintChanged
 from app.complaints.models import Complaint, ComplaintEvent
-from app.complaints.stats import maintain as stats
-from app.complaints.stats.facts import INERT_ACTIONS
+from app.core import context
+from app.core.events import publish
 
 Recipient = Literal["resident", "lead_unit", "assist_units", "dispatcher", "supervisor"]
 
@@ -74,40 +72,26 @@ async def emit(
     )
     session.add(event)
     await session.flush()
-    # Imported here: the SLA and notification modules use the complaints service, which imports this one.
-    from app.complaints import notifications
-    from app.sla import service as sla
-
-    # Deadlines first: the figures below judge "signed / resolved in time" against them.
-    await sla.on_complaint_event(session, complaint, action, from_state=from_state, to_state=to_state)
-    if action not in INERT_ACTIONS:
-        # The figures: this complaint's fact and the daily rollups, in this same transaction.
-        await stats.refresh(session, complaint.id)
-    if notify:
-        await notifications.send(session, complaint, action, to_state, notify, actor.user_id)
-    if complaint.source_type is not None and complaint.source_id is not None:
-        await _tell_source(session, complaint, action, to_state)
+    # The subscribers (SLA clocks, figures, notifications, the domain a complaint was opened for ...) run
+    # here, in this transaction, in the order of app.core.events.Stage.
+    await publish(
+        session,
+        ComplaintChanged(
+            complaint_id=complaint.id,
+            street_id=complaint.street_id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_user_id=actor.user_id,
+            actor_role=actor.role,
+            timeline_event_id=event.id,
+            public=public,
+            channel=complaint.channel,
+            source_type=complaint.source_type,
+            source_id=complaint.source_id,
+            occurred_at=context.now(),
+            recipients=tuple(notify),
+            payload=dict(event.payload),
+        ),
+    )
     return event
-
-
-# Actions after which the domain a complaint came from hears how it ended.
-_ANSWERING_ACTIONS = {"resolve", "resolve_on_spot"}
-_ENDING_STATES = {"closed", "rejected", "withdrawn"}
-
-
-async def _tell_source(session: AsyncSession, complaint: Complaint, action: str, to_state: str | None) -> None:
-    """Report a resolution back to the record the complaint was opened for (an owner's 质询 of an entry)."""
-    if complaint.source_type != "trustfund_query" or complaint.source_id is None:
-        return
-    if action in _ANSWERING_ACTIONS:
-        status = "answered"
-    elif to_state in _ENDING_STATES:
-        status = "closed"
-    else:
-        return
-    # Imported here: trust funds open complaints through the complaints service, so a module-level
-    # import in this direction would be circular.
-    from app.trustfund.service import record_query_resolution
-
-    text = complaint.result_text or complaint.reject_reason or ("居民已撤回" if to_state == "withdrawn" else "已归档")
-    await record_query_resolution(session, complaint.source_id, text, status=status)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import repository
+from app.complaints.changes import ComplaintChanged
 from app.complaints.models import Complaint
 from app.complaints.workflow import STATE_TITLES, State
 from app.core import context
+from app.core.events import Stage, subscriber
 from app.identity import directory
 from app.identity.roles import Role
 from app.notify.events import NotifyEvent
@@ -153,3 +155,15 @@ async def send(
                 settings=settings,
             )
     return len(sent)
+
+
+@subscriber(ComplaintChanged, stage=Stage.NOTIFICATIONS, name="complaints.notifications")
+async def notify_recipients(session: AsyncSession, event: ComplaintChanged) -> None:
+    """Tell the groups the action named (``emit(..., notify=...)``); nothing when it named none."""
+    if not event.recipients:
+        return
+    complaint = await session.get(Complaint, event.complaint_id)
+    if complaint is None:  # pragma: no cover - the event was just written for it
+        return
+    groups = cast("Sequence[Recipient]", event.recipients)
+    await send(session, complaint, event.action, event.to_state, groups, event.actor_user_id)

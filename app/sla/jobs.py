@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from app.complaints import service as complaints
+from app.complaints import api as complaints
 from app.core.context import runtime
 from app.core.outbox import WorkerContext, register_periodic
 from app.sla import service

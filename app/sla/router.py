@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
-from app.complaints import service as complaints
+from app.complaints import api as complaints
 from app.complaints.schemas import ComplaintOut
 from app.core.db import Session
 from app.core.openapi import problems

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
-from openpyxl import Workbook
 from pydantic import Field
 
 from app.core.db import Session
@@ -20,28 +17,15 @@ from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
 from app.identity.principal import CurrentPrincipal, require_roles
 from app.identity.roles import Role
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 from app.trustfund import errors, repository, service
-from app.trustfund.models import (
-    Budget,
-    BudgetComment,
-    BudgetLine,
-    ExpenseApproval,
-    Reconciliation,
-    TrustQuery,
-    TrustTransaction,
-    Voucher,
-)
 from app.trustfund.schemas import (
     ROUNDING_RULE,
-    AccountOut,
-    ApprovalOut,
     ApproveIn,
     BalanceOut,
     BudgetCommentIn,
     BudgetCommentOut,
     BudgetCreate,
-    BudgetLineOut,
     BudgetOut,
     ChainHeadOut,
     ExecutionLineOut,
@@ -51,7 +35,6 @@ from app.trustfund.schemas import (
     FundOut,
     FundSettingsUpdate,
     ImportReportOut,
-    ImportRowOut,
     IncomeCreate,
     QueryCreate,
     QueryOut,
@@ -59,7 +42,6 @@ from app.trustfund.schemas import (
     ReconciliationOut,
     RejectIn,
     RemunerationOut,
-    StatementLine,
     StatementOut,
     TransactionDetailOut,
     TransactionOut,
@@ -67,6 +49,19 @@ from app.trustfund.schemas import (
     VoucherOut,
 )
 from app.trustfund.service import FundAccess
+from app.trustfund.views import (
+    budget_out,
+    comment_out,
+    entry_detail,
+    fund_out,
+    query_out,
+    reconciliation_out,
+    report_out,
+    statement_export,
+    statement_out,
+    txs_out,
+    voucher_out,
+)
 from app.trustfund.vouchers import MAX_VOUCHER_BYTES, LocalVoucherStorage, VoucherStorage
 
 router = domain_router("trustfund")
@@ -94,144 +89,6 @@ Storage = Annotated[VoucherStorage, Depends(voucher_storage)]
 
 
 # ---------------------------------------------------------------------------------------------------
-# Shaping
-
-
-async def _fund_out(session: Session, access: FundAccess) -> FundOut:
-    fund = access.fund
-    bal = await service.balance(session, fund)
-    head = await ledger.chain_head(session, fund.ledger_id)
-    accounts = [
-        AccountOut(
-            code=a.code, name=a.name, normal_balance=a.normal_balance, balance_fen=ledger.balance_of(a).posted_fen
-        )
-        for a in await ledger.accounts_of(session, fund.ledger_id)
-    ]
-    return FundOut(
-        id=fund.id,
-        compound_id=fund.compound_id,
-        property_company_id=fund.property_company_id,
-        remuneration_rate_bp=fund.remuneration_rate_bp,
-        start_date=fund.start_date,
-        dual_approval_threshold_fen=fund.dual_approval_threshold_fen,
-        balance=BalanceOut(posted_fen=bal.posted_fen, pending_fen=bal.pending_fen, available_fen=bal.available_fen),
-        income_to_date_fen=fund.income_total_fen,
-        remuneration_to_date_fen=fund.remuneration_total_fen,
-        chain_head=ChainHeadOut(seq=head.seq, head_hash=head.head_hash),
-        accounts=accounts,
-        my_roles=sorted(access.roles),
-    )
-
-
-def _tx_out(
-    tx: TrustTransaction, payers: dict[uuid.UUID, str], *, approvals: int = 0, vouchers: int = 0, queries: int = 0
-) -> TransactionOut:
-    return TransactionOut(
-        id=tx.id,
-        kind=tx.kind,
-        category=tx.category,
-        category_title=service.category_title(tx.kind, tx.category),
-        status=tx.status,
-        reference=tx.reference,
-        amount_fen=tx.amount_fen,
-        remuneration_fen=tx.remuneration_fen,
-        fund_amount_fen=service.fund_amount(tx),
-        description=tx.description,
-        period_start=tx.period_start,
-        period_end=tx.period_end,
-        payer=payers.get(tx.payer_household_id) if tx.payer_household_id else None,
-        payee=tx.payee,
-        budget_line_id=tx.budget_line_id,
-        approvals_required=tx.approvals_required,
-        approvals=approvals,
-        reject_reason=tx.reject_reason,
-        entry_id=tx.entry_id,
-        created_at=tx.created_at,
-        posted_at=tx.posted_at,
-        voucher_count=vouchers,
-        query_count=queries,
-    )
-
-
-async def _txs_out(session: Session, access: FundAccess, txs: list[TrustTransaction]) -> list[TransactionOut]:
-    payers = await service.payer_labels(session, access, txs)
-    ids = [t.id for t in txs]
-    approvals = await repository.counts_for(session, ExpenseApproval, ids)
-    vouchers = await repository.counts_for(session, Voucher, ids)
-    queries = await repository.counts_for(session, TrustQuery, ids)
-    return [
-        _tx_out(
-            t, payers, approvals=approvals.get(t.id, 0), vouchers=vouchers.get(t.id, 0), queries=queries.get(t.id, 0)
-        )
-        for t in txs
-    ]
-
-
-def _voucher_out(compound_id: uuid.UUID, v: Voucher) -> VoucherOut:
-    return VoucherOut(
-        id=v.id,
-        content_type=v.content_type,
-        width=v.width,
-        height=v.height,
-        size_bytes=v.size_bytes,
-        sha256=v.sha256,
-        url=f"/api/v1/trustfunds/{compound_id}/vouchers/{v.id}",
-        created_at=v.created_at,
-    )
-
-
-def _query_out(q: TrustQuery, user_id: uuid.UUID) -> QueryOut:
-    return QueryOut(
-        id=q.id,
-        transaction_id=q.transaction_id,
-        question=q.question,
-        status=q.status,
-        complaint_id=q.complaint_id,
-        resolution=q.resolution,
-        resolved_at=q.resolved_at,
-        mine=q.asked_by == user_id,
-        created_at=q.created_at,
-    )
-
-
-async def _detail(session: Session, access: FundAccess, tx: TrustTransaction) -> TransactionDetailOut:
-    await session.refresh(tx)
-    base = (await _txs_out(session, access, [tx]))[0]
-    entry = await ledger.get_entry(session, tx.entry_id)
-    approvals = await repository.approvals_of(session, tx.id)
-    return TransactionDetailOut(
-        **base.model_dump(),
-        ledger_seq=entry.seq if entry else None,
-        ledger_hash=entry.hash if entry else None,
-        postings=await ledger.postings_of(session, tx.entry_id),
-        vouchers=[_voucher_out(access.fund.compound_id, v) for v in await repository.vouchers_of(session, tx.id)],
-        approval_list=[
-            ApprovalOut(approver_id=a.approver_id, over_budget=a.over_budget, note=a.note, created_at=a.created_at)
-            for a in approvals
-        ],
-        queries=[_query_out(q, access.user_id) for q in await repository.queries_of(session, tx.id)],
-    )
-
-
-def _budget_out(budget: Budget, lines: list[BudgetLine]) -> BudgetOut:
-    return BudgetOut(
-        id=budget.id,
-        year=budget.year,
-        status=budget.status,
-        service_standards=budget.service_standards,
-        published_at=budget.published_at,
-        comment_until=budget.published_at + service.COMMENT_PERIOD if budget.published_at else None,
-        approved_at=budget.approved_at,
-        lines=[
-            BudgetLineOut(
-                id=ln.id, direction=ln.direction, category=ln.category, name=ln.name, amount_fen=ln.amount_fen
-            )
-            for ln in lines
-        ],
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
 # Fund
 
 
@@ -249,7 +106,7 @@ async def create_fund(
 ) -> FundOut:
     fund = await service.create_fund(session, principal, body)
     access = FundAccess(fund, principal.user_id, frozenset({"street"}))
-    return await _fund_out(session, access)
+    return await fund_out(session, access)
 
 
 @router.get(
@@ -260,7 +117,7 @@ async def create_fund(
     responses=READ,
 )
 async def get_fund(session: Session, access: Access) -> FundOut:
-    return await _fund_out(session, access)
+    return await fund_out(session, access)
 
 
 @router.patch(
@@ -271,7 +128,7 @@ async def get_fund(session: Session, access: Access) -> FundOut:
 )
 async def update_settings(body: FundSettingsUpdate, session: Session, access: Access) -> FundOut:
     fund = await service.set_threshold(session, access, body.dual_approval_threshold_fen)
-    return await _fund_out(session, FundAccess(fund, access.user_id, access.roles, access.household_ids))
+    return await fund_out(session, FundAccess(fund, access.user_id, access.roles, access.household_ids))
 
 
 @router.get(
@@ -352,7 +209,7 @@ async def verify_ledger(session: Session, access: Access) -> VerifyOut:
 async def record_income(body: IncomeCreate, session: Session, access: Access) -> TransactionOut:
     access.require("manager", "只有本小区物业经理可以登记收入")
     tx, _ = await service.record_income(session, access.fund.id, body, access.user_id)
-    return (await _txs_out(session, access, [tx]))[0]
+    return (await txs_out(session, access, [tx]))[0]
 
 
 @router.post(
@@ -390,25 +247,6 @@ async def import_incomes(
     return report_out(report)
 
 
-def report_out(report: service.ImportReport) -> ImportReportOut:
-    return ImportReportOut(
-        dry_run=report.dry_run,
-        all_or_nothing=report.all_or_nothing,
-        committed=report.committed,
-        total=len(report.rows),
-        valid=report.count("valid") + report.count("posted"),
-        duplicates=report.count("duplicate"),
-        errors=report.count("error"),
-        posted=report.count("posted"),
-        rows=[
-            ImportRowOut(
-                line=r.line, reference=r.reference, status=r.status, errors=r.errors, transaction_id=r.transaction_id
-            )
-            for r in report.rows
-        ],
-    )
-
-
 @router.post(
     f"{PREFIX}/expenses",
     status_code=201,
@@ -419,7 +257,7 @@ def report_out(report: service.ImportReport) -> ImportReportOut:
 )
 async def draft_expense(body: ExpenseCreate, session: Session, access: Access) -> TransactionOut:
     tx, _ = await service.draft_expense(session, access, body)
-    return (await _txs_out(session, access, [tx]))[0]
+    return (await txs_out(session, access, [tx]))[0]
 
 
 @router.post(
@@ -434,7 +272,7 @@ async def approve_expense(
 ) -> TransactionDetailOut:
     body = body or ApproveIn()
     tx = await service.approve_expense(session, access, tx_id, over_budget=body.over_budget, note=body.note)
-    return await _detail(session, access, tx)
+    return await entry_detail(session, access, tx)
 
 
 @router.post(
@@ -445,7 +283,7 @@ async def approve_expense(
 )
 async def reject_expense(tx_id: uuid.UUID, body: RejectIn, session: Session, access: Access) -> TransactionDetailOut:
     tx = await service.reject_expense(session, access, tx_id, body.reason)
-    return await _detail(session, access, tx)
+    return await entry_detail(session, access, tx)
 
 
 # Bounded so that ``date_to + 1 day`` cannot overflow (9999-12-31 used to answer 500).
@@ -473,7 +311,7 @@ async def list_entries(
     txs, cursor = await repository.list_transactions(
         session, access.fund.id, page, kind=kind, category=category, status=status, created_from=start, created_to=end
     )
-    return Page(items=await _txs_out(session, access, txs), next_cursor=cursor)
+    return Page(items=await txs_out(session, access, txs), next_cursor=cursor)
 
 
 @router.get(
@@ -486,7 +324,7 @@ async def get_entry(tx_id: uuid.UUID, session: Session, access: Access) -> Trans
     tx = await repository.get_transaction(session, access.fund.id, tx_id)
     if tx is None:
         raise errors.transaction_not_found()
-    return await _detail(session, access, tx)
+    return await entry_detail(session, access, tx)
 
 
 @router.post(
@@ -505,7 +343,7 @@ async def upload_voucher(
 ) -> VoucherOut:
     raw = await file.read(MAX_VOUCHER_BYTES + 1)
     voucher = await service.add_voucher(session, access, tx_id, raw, storage)
-    return _voucher_out(access.fund.compound_id, voucher)
+    return voucher_out(access.fund.compound_id, voucher)
 
 
 @router.get(
@@ -535,7 +373,7 @@ async def get_voucher(voucher_id: uuid.UUID, session: Session, access: Access, s
 async def create_query(tx_id: uuid.UUID, body: QueryCreate, session: Session, access: Access) -> QueryOut:
     query = await service.open_query(session, access, tx_id, body.question)
     await session.refresh(query)
-    return _query_out(query, access.user_id)
+    return query_out(query, access.user_id)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -551,7 +389,7 @@ async def create_query(tx_id: uuid.UUID, body: QueryCreate, session: Session, ac
 )
 async def create_budget(body: BudgetCreate, session: Session, access: Access) -> BudgetOut:
     budget, lines = await service.create_budget(session, access, body)
-    return _budget_out(budget, lines)
+    return budget_out(budget, lines)
 
 
 # The years a budget may have (BudgetCreate.year); an unbounded int would overflow the int32 column.
@@ -561,7 +399,7 @@ YearPath = Annotated[int, Path(ge=2000, le=2100, description="预算年度（200
 @router.get(f"{PREFIX}/budgets/{{year}}", summary="年度预算", responses=READ)
 async def get_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     budget = await service.get_budget(session, access, year)
-    return _budget_out(budget, await repository.budget_lines(session, budget.id))
+    return budget_out(budget, await repository.budget_lines(session, budget.id))
 
 
 @router.post(
@@ -572,7 +410,7 @@ async def get_budget(year: YearPath, session: Session, access: Access) -> Budget
 )
 async def publish_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     budget = await service.publish_budget(session, access, year)
-    return _budget_out(budget, await repository.budget_lines(session, budget.id))
+    return budget_out(budget, await repository.budget_lines(session, budget.id))
 
 
 @router.post(
@@ -583,7 +421,7 @@ async def publish_budget(year: YearPath, session: Session, access: Access) -> Bu
 )
 async def approve_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     budget = await service.approve_budget(session, access, year)
-    return _budget_out(budget, await repository.budget_lines(session, budget.id))
+    return budget_out(budget, await repository.budget_lines(session, budget.id))
 
 
 @router.post(
@@ -604,12 +442,8 @@ async def list_budget_comments(
 ) -> Page[BudgetCommentOut]:
     budget = await service.get_budget(session, access, year)
     comments, cursor = await repository.list_comments(session, budget.id, page)
-    items = [_comment_out(c, access.user_id) for c in comments]
+    items = [comment_out(c, access.user_id) for c in comments]
     return Page(items=items, next_cursor=cursor)
-
-
-def _comment_out(c: BudgetComment, user_id: uuid.UUID) -> BudgetCommentOut:
-    return BudgetCommentOut(id=c.id, body=c.body, mine=c.user_id == user_id, created_at=c.created_at)
 
 
 @router.get(
@@ -641,32 +475,6 @@ async def budget_execution(year: YearPath, session: Session, access: Access) -> 
     )
 
 
-# ---------------------------------------------------------------------------------------------------
-# Statements and reconciliation
-
-
-def _statement_out(st: service.Statement) -> StatementOut:
-    incomes = [
-        StatementLine(category=c, title=service.category_title("income", c), amount_fen=a, remuneration_fen=r, count=n)
-        for c, (a, r, n) in sorted(st.incomes.items())
-    ]
-    expenses = [
-        StatementLine(category=c, title=service.category_title("expense", c), amount_fen=a, count=n)
-        for c, (a, n) in sorted(st.expenses.items())
-    ]
-    return StatementOut(
-        month=st.month,
-        opening_balance_fen=st.opening_fen,
-        income_fen=sum(i.amount_fen for i in incomes),
-        remuneration_fen=sum(i.remuneration_fen for i in incomes),
-        expense_fen=sum(e.amount_fen for e in expenses),
-        closing_balance_fen=st.closing_fen,
-        incomes=incomes,
-        expenses=expenses,
-        entry_count=len(st.transactions),
-    )
-
-
 MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM（北京时间）", examples=["2026-03"])]
 
 
@@ -677,15 +485,7 @@ MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="月份 YY
     responses=READ,
 )
 async def monthly_statement(month: MonthPath, session: Session, access: Access) -> StatementOut:
-    return _statement_out(await service.monthly_statement(session, access.fund, month))
-
-
-EXPORT_HEADER = ["入账时间", "类型", "类别", "金额(分)", "金额(元)", "酬金(分)", "付款户", "收款方", "说明", "业务编号"]
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+    return statement_out(await service.monthly_statement(session, access.fund, month))
 
 
 @router.get(
@@ -709,49 +509,9 @@ async def export_statement(
     access: Access,
     format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx",
 ) -> Response:
-    st = await service.monthly_statement(session, access.fund, month)
-    payers = await service.payer_labels(session, access, st.transactions)
-    rows: list[list[str | int]] = [
-        [
-            t.posted_at.astimezone(service.TZ).strftime("%Y-%m-%d %H:%M:%S") if t.posted_at else "",
-            "收入" if t.kind == "income" else "支出",
-            service.category_title(t.kind, t.category),
-            t.amount_fen,
-            _yuan(t.amount_fen),
-            t.remuneration_fen,
-            payers.get(t.payer_household_id, "") if t.payer_household_id else "",
-            t.payee or "",
-            t.description,
-            t.reference,
-        ]
-        for t in st.transactions
-    ]
-    summary = _statement_out(st)
-    filename = f"statement-{month}.{format}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if format == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(rows)
-        writer.writerow([])
-        writer.writerow(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
-        return Response(("\ufeff" + buf.getvalue()).encode(), media_type="text/csv; charset=utf-8", headers=headers)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{month} 收支明细"
-    ws.append(EXPORT_HEADER)
-    for row in rows:
-        ws.append(row)
-    ws.append([])
-    ws.append(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=headers,
-    )
+    content, media_type = await statement_export(session, access, month, format)
+    headers = {"Content-Disposition": f'attachment; filename="statement-{month}.{format}"'}
+    return Response(content, media_type=media_type, headers=headers)
 
 
 @router.post(
@@ -764,21 +524,10 @@ async def export_statement(
 async def create_reconciliation(body: ReconciliationIn, session: Session, access: Access) -> ReconciliationOut:
     rec = await service.record_reconciliation(session, access, body.statement_date, body.statement_balance_fen)
     await session.refresh(rec)
-    return _rec_out(rec)
-
-
-def _rec_out(r: Reconciliation) -> ReconciliationOut:
-    return ReconciliationOut(
-        id=r.id,
-        statement_date=r.statement_date,
-        statement_balance_fen=r.statement_balance_fen,
-        ledger_balance_fen=r.ledger_balance_fen,
-        difference_fen=r.difference_fen,
-        created_at=r.created_at,
-    )
+    return reconciliation_out(rec)
 
 
 @router.get(f"{PREFIX}/reconciliations", summary="银行对账记录", responses=READ)
 async def list_reconciliations(session: Session, access: Access, page: PageQuery) -> Page[ReconciliationOut]:
     recs, cursor = await repository.list_reconciliations(session, access.fund.id, page)
-    return Page(items=[_rec_out(r) for r in recs], next_cursor=cursor)
+    return Page(items=[reconciliation_out(r) for r in recs], next_cursor=cursor)

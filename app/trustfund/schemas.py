@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from app.ledger.service import DESCRIPTION_MAX
+from app.ledger.api import DESCRIPTION_MAX
 
 MAX_FEN = 10**12  # 100 亿元: well above any compound, far below BIGINT
 

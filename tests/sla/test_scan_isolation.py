@@ -27,7 +27,7 @@ from app.core.db import make_sessionmaker
 from app.core.settings import Settings
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
-from app.sla import repository, service
+from app.sla import repository, service, supervision
 from app.sla.models import SlaClock, Supervision
 from tests.complaints.conftest import STREET_LIGHT, URBAN, XIHE
 from tests.conftest import STREET_ID
@@ -149,14 +149,14 @@ async def test_stage_ended_after_the_scan_read_it_gets_no_supervision(
 
 async def test_one_failing_clock_does_not_stop_the_others(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = world.ids[1]
-    original = service._tell
+    original = supervision._tell
 
     async def tell(session: AsyncSession, complaint: Complaint, *args: Any, **kwargs: Any) -> list[uuid.UUID]:
         if complaint.id == bad:
             raise RuntimeError("模拟通知失败")
         return await original(session, complaint, *args, **kwargs)
 
-    monkeypatch.setattr(service, "_tell", tell)
+    monkeypatch.setattr(supervision, "_tell", tell)
 
     assert await world.scan() == 2 * PER_COMPLAINT
     for good in (world.ids[0], world.ids[2]):
@@ -169,7 +169,7 @@ async def test_one_failing_clock_does_not_stop_the_others(world: World, monkeypa
         assert [at for at in checks if at is not None and at <= LATE.now()] != []
 
     # Next tick, the fault gone: the failed complaint gets its reminders, the others nothing twice.
-    monkeypatch.setattr(service, "_tell", original)
+    monkeypatch.setattr(supervision, "_tell", original)
     assert await world.scan() == PER_COMPLAINT
     assert [await world.records(i) for i in world.ids] == [PER_COMPLAINT] * 3
     assert await world.scan() == 0
@@ -178,7 +178,7 @@ async def test_one_failing_clock_does_not_stop_the_others(world: World, monkeypa
 async def test_workflow_action_is_not_held_up_by_the_rest_of_the_scan(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = service._tell
+    original = supervision._tell
     seen: list[uuid.UUID] = []
     outcome: dict[str, Any] = {}
 
@@ -202,7 +202,7 @@ async def test_workflow_action_is_not_held_up_by_the_rest_of_the_scan(
                 outcome["signed"] = (first, signed.state)
         return await original(session, complaint, *args, **kwargs)
 
-    monkeypatch.setattr(service, "_tell", tell)
+    monkeypatch.setattr(supervision, "_tell", tell)
 
     created = await world.scan()
     assert "blocked" not in outcome, outcome

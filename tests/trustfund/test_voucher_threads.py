@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from app.trustfund import service
+from app.trustfund import entries
 from app.trustfund.router import voucher_storage
 from app.trustfund.vouchers import CleanImage, LocalVoucherStorage
 from tests.trustfund.conftest import BASE
@@ -49,13 +49,13 @@ async def test_voucher_decode_and_storage_run_off_the_event_loop(
     calls: list[tuple[str, bool]] = []
     storage = RecordingStorage(tmp_path, calls)
     app.dependency_overrides[voucher_storage] = lambda: storage
-    real_clean = service.clean_image
+    real_clean = entries.clean_image
 
     def recording_clean(raw: bytes) -> CleanImage:
         calls.append(("clean_image", _on_event_loop()))
         return real_clean(raw)
 
-    monkeypatch.setattr(service, "clean_image", recording_clean)
+    monkeypatch.setattr(entries, "clean_image", recording_clean)
     tx = await income(client, cast)
     resp = await client.post(
         f"{BASE}/entries/{tx['id']}/vouchers",

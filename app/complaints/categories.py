@@ -1,0 +1,114 @@
+"""Complaint categories: the tree, their lineage, and the routing suggestion (category × place → unit)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.complaints import repository
+from app.complaints.models import (
+    Complaint,
+    ComplaintCategory,
+)
+from app.complaints.schemas import (
+    CategoryOut,
+    SuggestionOut,
+    UnitType,
+)
+from app.core.errors import ProblemError
+from app.identity import directory
+from app.identity.roles import Role
+from app.org import service as org
+
+
+def _category_out(c: ComplaintCategory) -> CategoryOut:
+    return CategoryOut(
+        id=c.id,
+        parent_id=c.parent_id,
+        code=c.code,
+        name=c.name,
+        default_unit_type=UnitType(c.default_unit_type),
+        department_code=c.department_code,
+        requires_verification=c.requires_verification,
+    )
+
+
+async def suggest(session: AsyncSession, complaint: Complaint, category: ComplaintCategory) -> SuggestionOut:
+    """category × location → unit and person: the compound's grid and its grid worker, else the
+    category's department, else the street. The dispatcher sees it and may choose otherwise."""
+    unit_type = category.default_unit_type
+    if unit_type == "property_company" and complaint.property_company_id is not None:
+        company = await org.get_property_company(session, complaint.property_company_id)
+        if company is not None:
+            return SuggestionOut(
+                unit_type=UnitType.property_company,
+                unit_id=company.id,
+                unit_name=company.name,
+                person_id=None,
+                person_name=None,
+            )
+    if unit_type in ("grid", "property_company") and complaint.grid_id is not None:
+        grid = await org.get_grid(session, complaint.grid_id)
+        if grid is not None:
+            person = await directory.first_holder(session, Role.grid_worker, grid.id)
+            names = await directory.display_names(session, [person] if person else [])
+            return SuggestionOut(
+                unit_type=UnitType.grid,
+                unit_id=grid.id,
+                unit_name=grid.name,
+                person_id=person,
+                person_name=names.get(person) if person else None,
+            )
+    code = category.department_code
+    if code is None and category.parent_id is not None:
+        parent = await repository.get_category(session, category.parent_id)
+        code = parent.department_code if parent else None
+    if code is not None and unit_type != "street":
+        dept = await org.get_department_by_code(session, complaint.street_id, code)
+        if dept is not None:
+            person = await directory.first_holder(session, Role.department_handler, dept.id)
+            names = await directory.display_names(session, [person] if person else [])
+            return SuggestionOut(
+                unit_type=UnitType.department,
+                unit_id=dept.id,
+                unit_name=dept.name,
+                person_id=person,
+                person_name=names.get(person) if person else None,
+            )
+    street = await org.get_street(session, complaint.street_id)
+    return SuggestionOut(
+        unit_type=UnitType.street,
+        unit_id=complaint.street_id,
+        unit_name=street.name if street else "街道",
+        person_id=None,
+        person_name=None,
+    )
+
+
+async def category_tree(session: AsyncSession, street_id: uuid.UUID) -> list[CategoryOut]:
+    if await org.get_street(session, street_id) is None:
+        raise ProblemError(404, "org.street_not_found", "街道不存在")
+    rows = await repository.list_categories(session, street_id)
+    nodes = {r.id: _category_out(r) for r in rows}
+    roots: list[CategoryOut] = []
+    for r in rows:
+        node = nodes[r.id]
+        parent = nodes.get(r.parent_id) if r.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+async def category_lineage(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID]:
+    """The category and its ancestors, nearest first (SLA policies fall back along it)."""
+    chain: list[uuid.UUID] = []
+    current: uuid.UUID | None = category_id
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        category = await repository.get_category(session, current)
+        current = category.parent_id if category else None
+    return chain
+
+
+async def get_category(session: AsyncSession, category_id: uuid.UUID) -> ComplaintCategory | None:
+    return await repository.get_category(session, category_id)
