@@ -13,32 +13,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.complaints import service as complaints
-from app.complaints.events import SYSTEM
+from app.complaints import api as complaints
+from app.complaints.api import ACTION_TITLES, EVENT_TITLES, STATE_TITLES, SYSTEM, TERMINAL, Action, State
 from app.complaints.models import Complaint
 from app.complaints.schemas import Channel, ContactPreference, RateIn, Satisfaction
-from app.complaints.workflow import ACTION_TITLES, STATE_TITLES, TERMINAL, Action, State
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_TITLES, Role
 
 SOURCE_TYPE = "hotline_ticket"
 FALLBACK_CATEGORY = "consultation"  # 咨询: where an unmapped hotline code lands, flagged for the dispatcher
 TERMINAL_STATES = frozenset(s.value for s in TERMINAL)
-
-# Titles of timeline events that are not workflow actions (kept in step with complaints.events).
-_EXTRA_TITLES = {
-    "reopen": "重办",
-    "remind": "催办",
-    "supervise": "督办",
-    "supervision_reply": "督办回复",
-    "extension_approved": "延期已批准",
-    "extension_requested": "申请延期",
-    "extension_rejected": "延期未批准",
-    "sla_pause": "暂停计时（等待居民）",
-    "sla_resume": "恢复计时",
-    "urgency_changed": "调整紧急程度",
-    "merged_duplicate": "合并重复诉求",
-}
 
 
 def state_title(state: str | None) -> str | None:
@@ -54,7 +38,7 @@ def action_title(action: str) -> str:
     try:
         return ACTION_TITLES[Action(action)]
     except ValueError:
-        return _EXTRA_TITLES.get(action, action)
+        return EVENT_TITLES.get(action, action)
 
 
 def role_title(role: str) -> str:
