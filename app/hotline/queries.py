@@ -47,7 +47,7 @@ _PUBLIC_EVENTS = (
         ComplaintEvent.created_at,
     )
     .where(ComplaintEvent.complaint_id.in_(bindparam("ids", expanding=True)), ComplaintEvent.public.is_(True))
-    .order_by(ComplaintEvent.complaint_id, ComplaintEvent.created_at, ComplaintEvent.id)
+    .order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)
 )
 _NAMES = select(User.id, User.real_name, User.nickname).where(User.id.in_(bindparam("ids", expanding=True)))
 
@@ -292,14 +292,14 @@ async def put_mapping(
     return _mapping_out(row)
 
 
-async def bump_ticket(session: AsyncSession, complaint_id: uuid.UUID, now: datetime) -> Any:
+async def bump_ticket(session: AsyncSession, ticket_id: uuid.UUID, now: datetime) -> Any:
     """Count one outbound change of a ticket: its next per-ticket ``seq`` and a new catch-up position.
 
     The UPDATE takes the ticket's row lock, so two changes of one complaint get consecutive numbers."""
     return (
         await session.execute(
             update(HotlineTicket)
-            .where(HotlineTicket.complaint_id == complaint_id)
+            .where(HotlineTicket.id == ticket_id)
             .values(event_seq=HotlineTicket.event_seq + 1, change_seq=CHANGE_SEQ.next_value(), changed_at=now)
             .returning(HotlineTicket.id, HotlineTicket.client_id, HotlineTicket.ticket_number, HotlineTicket.event_seq)
         )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,12 +15,17 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import uvicorn
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.clock import FrozenClock
-from app.core.settings import Settings
+from app.core.settings import Environment, Settings
+from app.hotline import webhooks
+from app.hotline.fake import FakeHotlineState, create_fake_hotline
 from app.integrations import service, signing
 from app.main import create_app
+from app.worker import Worker
 from tests.complaints.conftest import People, people  # noqa: F401  (fixture)
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -105,4 +113,63 @@ async def client_for(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-__all__ = ["T0", "Hotline", "People", "register", "ticket", "timedelta"]
+@dataclass
+class FakeHotline:
+    url: str
+    state: FakeHotlineState
+
+
+@pytest.fixture(scope="session")
+def fake_hotline_server() -> Iterator[FakeHotline]:
+    """The fake hotline on a real port, as the worker's httpx client will meet the real one."""
+    fake = create_fake_hotline()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(fake, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("fake hotline did not start")
+        time.sleep(0.01)
+    yield FakeHotline(url=f"http://127.0.0.1:{port}/webhooks", state=fake.state.fake)
+    server.should_exit = True
+    thread.join(timeout=5)
+    sock.close()
+
+
+@pytest.fixture
+async def wired(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, clock: FrozenClock, fake_hotline_server
+) -> AsyncIterator[tuple[Hotline, FakeHotline]]:
+    """A hotline client whose webhook endpoint is the fake, which verifies with the same secret and clock."""
+    created = await register(session, settings, webhook_url=fake_hotline_server.url)
+    state = fake_hotline_server.state
+    state.reset()
+    state.clock, state.secrets = clock, [created.secret]
+    yield Hotline(client, created.client.id, created.client.user_id, created.secret, clock), fake_hotline_server
+    state.reset()
+
+
+def worker_for(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Worker:
+    # One row at a time: the test's session shares one connection, which cannot run two deliveries at once.
+    settings = Settings(env=Environment.test, outbox_batch_size=1)
+    return Worker(sessionmaker, settings=settings, clock=clock, handlers={webhooks.KIND: webhooks.deliver})
+
+
+async def pass_time(session: AsyncSession, clock: FrozenClock, delta: timedelta) -> None:
+    """Move the test's clock, and every waiting outbox row as if as much database time had passed.
+
+    Inside the test's outer transaction ``now()`` stands still, so a row's wait is shortened instead."""
+    clock.advance(delta)
+    await session.execute(
+        text("UPDATE outbox SET available_at = available_at - make_interval(secs => :s) WHERE status = 'pending'"),
+        {"s": delta.total_seconds()},
+    )
+    await session.commit()
+
+
+__all__ = ["T0", "Hotline", "People", "pass_time", "register", "ticket", "timedelta", "worker_for"]
