@@ -143,12 +143,16 @@ async def revoke(session: AsyncSession, name: str, now: datetime) -> None:
     await session.flush()
 
 
+# The current secret never expires; the ones it replaced expire, later ones having been replaced later.
+_NEWEST_FIRST = (IntegrationSecret.expires_at.desc().nulls_first(), IntegrationSecret.created_at.desc())
+
+
 async def _live_secrets(session: AsyncSession, client_id: uuid.UUID, now: datetime) -> list[IntegrationSecret]:
     rows = (
         await session.execute(
             select(IntegrationSecret)
             .where(IntegrationSecret.client_id == client_id, IntegrationSecret.revoked_at.is_(None))
-            .order_by(IntegrationSecret.created_at.desc(), IntegrationSecret.id)
+            .order_by(*_NEWEST_FIRST)
         )
     ).scalars()
     return [s for s in rows if s.expires_at is None or s.expires_at > now]
@@ -160,7 +164,7 @@ async def active_secrets(session: AsyncSession, master_secret: str, client_id: u
         await session.execute(
             select(IntegrationSecret.ciphertext, IntegrationSecret.expires_at)
             .where(IntegrationSecret.client_id == client_id, IntegrationSecret.revoked_at.is_(None))
-            .order_by(IntegrationSecret.created_at.desc())
+            .order_by(*_NEWEST_FIRST)
         )
     ).all()
     out: list[str] = []
