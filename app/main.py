@@ -26,6 +26,7 @@ from app.core.migrations import script_heads
 from app.core.openapi import build_openapi, operation_id
 from app.core.outbox_admin import router as outbox_router
 from app.core.settings import Environment, Settings, check_production, get_settings
+from app.hotline.dev import describe_webhooks, mount_fake_hotline
 from app.hotline.router import router as hotline_router
 from app.identity.router import routers as identity_routers
 from app.integrations.deps import RefuseSignaturesElsewhere
@@ -137,6 +138,9 @@ def create_app(
     if settings.env is Environment.dev and settings.wechat_base_url is None:
         # `make run`: the client talks to this fake over HTTP, so `dev:alice` signs in from /docs.
         app.mount(FAKE_MOUNT_PATH, create_fake_wechat(settings.wechat_appid, settings.wechat_secret.get_secret_value()))
+    if settings.env is Environment.dev:
+        mount_fake_hotline(app, settings)  # receives `make run`'s hotline callbacks, see docs/hotline.md
+    describe_webhooks(app)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)

@@ -126,6 +126,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         description=DESCRIPTION,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=TAGS + list(getattr(app.state, "extra_tags", [])),
         servers=[{"url": "/", "description": "当前服务"}],
     )
