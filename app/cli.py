@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from app.core.settings import Environment, ProductionConfigError, check_production, get_settings
+from app.hotline.cli import hotline_cli
 from app.integrations.cli import integrations_cli
 from app.trustfund.cli import trustfund_cli
 
@@ -24,6 +25,7 @@ complaints_cli = typer.Typer(help="网上枫桥诉求", no_args_is_help=True)
 cli.add_typer(complaints_cli, name="complaints")
 cli.add_typer(trustfund_cli, name="trustfund")
 cli.add_typer(integrations_cli, name="integrations")
+cli.add_typer(hotline_cli, name="hotline")
 console = Console(stderr=True)
 
 

@@ -105,3 +105,22 @@ def revoke(name: Annotated[str, typer.Argument(help="客户端名称")]) -> None
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
     console.print(f"已吊销客户端 {name}")
+
+
+@integrations_cli.command("set-webhook")
+def set_webhook(
+    name: Annotated[str, typer.Argument(help="客户端名称")],
+    url: Annotated[str, typer.Option(help="接收状态回调的地址")],
+) -> None:
+    """Set (or restore after a 410) the client's callback URL and resume sending to it."""
+    from app.integrations import service
+
+    async def work(session: AsyncSession, master: str) -> None:
+        await service.set_webhook(session, name, url)
+
+    try:
+        _run(work)
+    except service.IntegrationSetupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from exc
+    console.print(f"已设置 {name} 的回调地址；停用期间未送达的消息请在发件箱（/api/v1/admin/outbox?status=dead）重放")

@@ -147,6 +147,18 @@ async def revoke(session: AsyncSession, name: str, now: datetime) -> None:
 _NEWEST_FIRST = (IntegrationSecret.expires_at.desc().nulls_first(), IntegrationSecret.created_at.desc())
 
 
+async def set_webhook(session: AsyncSession, name: str, url: str) -> None:
+    if not url.startswith(("http://", "https://")) or len(url) > 512:
+        raise IntegrationSetupError("回调地址须为 http(s):// 开头、不超过 512 个字符")
+    client = await get_by_name(session, name)
+    if client is None or client.revoked_at is not None:
+        raise IntegrationSetupError(f"客户端 {name} 不存在或已吊销")
+    client.webhook_url = url
+    client.webhook_disabled_at = None
+    client.webhook_disabled_reason = None
+    await session.flush()
+
+
 async def _live_secrets(session: AsyncSession, client_id: uuid.UUID, now: datetime) -> list[IntegrationSecret]:
     rows = (
         await session.execute(
