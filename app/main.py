@@ -31,6 +31,7 @@ from app.hotline.router import router as hotline_router
 from app.identity.router import routers as identity_routers
 from app.integrations.deps import RefuseSignaturesElsewhere
 from app.notify.router import router as notify_router
+from app.open311.router import install_open311
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
 from app.sla.router import router as sla_router
@@ -134,6 +135,7 @@ def create_app(
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router)
+    install_open311(app)
     install_docs(app)
     if settings.env is Environment.dev and settings.wechat_base_url is None:
         # `make run`: the client talks to this fake over HTTP, so `dev:alice` signs in from /docs.

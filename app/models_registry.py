@@ -12,6 +12,7 @@ from app.identity import models as identity_models  # noqa: F401
 from app.integrations import models as integration_models  # noqa: F401
 from app.ledger import models as ledger_models  # noqa: F401
 from app.notify import models as notify_models  # noqa: F401
+from app.open311 import models as open311_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
 from app.sla import models as sla_models  # noqa: F401
 from app.trustfund import models as trustfund_models  # noqa: F401

@@ -23,6 +23,7 @@ class Channel(StrEnum):
     grid_patrol = "grid_patrol"
     walk_in = "walk_in"
     hotline = "hotline"
+    open311 = "open311"  # Open311 GeoReport v2 clients (/open311/v2)
 
 
 class StaffChannel(StrEnum):

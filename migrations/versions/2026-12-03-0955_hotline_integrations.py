@@ -1,4 +1,4 @@
-"""Integration clients and their secrets; 1890 hotline tickets and the category mapping
+"""Integration clients and their secrets; 1890 hotline tickets and the category mapping; Open311 requests
 
 Revision ID: 0009_hotline
 Revises: 0008_stats
@@ -117,9 +117,30 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("street_id", "hotline_code", name=op.f("pk_hotline_category_mappings")),
     )
+    op.create_table(
+        "open311_requests",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("street_id", sa.Uuid(), nullable=False),
+        sa.Column("complaint_id", sa.Uuid(), nullable=True),
+        sa.Column("media_url", sa.String(length=1024), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["integration_clients.id"], name=op.f("fk_open311_requests_client_id_integration_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["complaints.id"], name=op.f("fk_open311_requests_complaint_id_complaints")
+        ),
+        sa.ForeignKeyConstraint(["street_id"], ["streets.id"], name=op.f("fk_open311_requests_street_id_streets")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_open311_requests")),
+        sa.UniqueConstraint("complaint_id", name=op.f("uq_open311_requests_complaint_id")),
+    )
+    op.create_index("ix_open311_requests_street_created", "open311_requests", ["street_id", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_open311_requests_street_created", table_name="open311_requests")
+    op.drop_table("open311_requests")
     op.drop_table("hotline_category_mappings")
     op.drop_index("ix_hotline_tickets_client_caller", table_name="hotline_tickets")
     op.drop_index("ix_hotline_tickets_client_change", table_name="hotline_tickets")
