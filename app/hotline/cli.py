@@ -53,16 +53,22 @@ def simulate_command(
     import httpx
 
     from app.core.clock import SystemClock
-    from app.hotline.simulate import SignedClient, simulate
+    from app.hotline.simulate import SignedClient, SimulationReport, simulate
 
     client_id, secret = asyncio.run(_secret_of(client))
 
-    async def go() -> object:
+    async def go() -> SimulationReport:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
             signed = SignedClient(http, uuid.UUID(client_id), secret, SystemClock())
             return await simulate(signed, calls, seed=seed)
 
     report = asyncio.run(go())
-    console.print(report)
-    if getattr(report, "failures", None):
+    per_call = report.seconds / max(1, report.calls) * 1000
+    console.print(
+        f"来电 {report.calls} 通：新立单 {report.filed}，重复来电补充 {report.repeat_calls}，"
+        f"重发同一工单 {report.resent}；用时 {report.seconds:.1f} 秒（每通 {per_call:.0f} 毫秒，含查询与立单）"
+    )
+    for failure in report.failures:
+        console.print(f"[red]失败：{failure}[/red]")
+    if report.failures:
         raise typer.Exit(code=1)
