@@ -15,8 +15,7 @@ from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
 from app.core.settings import Settings
-from app.identity.principal import Principal, require_roles
-from app.identity.roles import Role
+from app.identity.api import Principal, Role, require_roles
 
 router = domain_router("calendar")
 

@@ -14,8 +14,7 @@ from app.core.calendar import PACKAGE_YEARS, BusinessCalendar, describe_day, par
 from app.core.clock import Clock
 from app.core.pagination import PageParams
 from app.core.settings import Settings
-from app.identity.principal import Principal, forbidden
-from app.identity.roles import Role
+from app.identity.api import Principal, Role, forbidden
 
 MIN_YEAR, MAX_YEAR = 2000, 2099
 MAX_SPAN_DAYS = 366

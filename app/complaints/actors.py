@@ -30,8 +30,7 @@ from app.complaints.workflow import (
     transition,
 )
 from app.core import context
-from app.identity.principal import Principal
-from app.identity.roles import Role
+from app.identity.api import Principal, Role
 
 TZ = ZoneInfo("Asia/Shanghai")
 AUTO_CLOSE_AFTER = timedelta(days=7)

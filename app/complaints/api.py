@@ -8,7 +8,8 @@ hotline, 金小蜂, 金城荟) may use. Other domains import this module, ``sche
 - act for a resident it speaks for (the 1890 hotline owns the complaints it files): ``add_note``
   (补充信息), ``withdraw``, ``rate`` (回访), through the same workflow checks as the mini-program;
 - act on it: ``authorize`` (visibility → version → state → relation) then ``record_event`` (timeline);
-- hear about it: subscribe to ``ComplaintChanged`` (``app.core.events.subscriber``).
+- hear about it: subscribe to ``ComplaintChanged`` (``app.core.events.subscriber``);
+- add to its detail: ``provide_deadline_view`` (the SLA module fills ``ComplaintOut.sla``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from app.complaints.schemas import (
     ContactPreference,
     LocationIn,
 )
-from app.complaints.views import get_view
+from app.complaints.views import get_view, provide_deadline_view
 from app.complaints.workflow import (
     ACTION_TITLES,
     HANDLING,
@@ -53,9 +54,8 @@ from app.complaints.workflow import (
     allowed_actions,
 )
 from app.core.errors import ProblemError
-from app.identity.principal import Principal
-from app.identity.roles import Role
-from app.org import service as org
+from app.identity.api import Principal, Role
+from app.org import api as org
 
 __all__ = [
     "ACTION_TITLES",
@@ -85,6 +85,7 @@ __all__ = [
     "get_view",
     "lock_complaint",
     "open_complaint",
+    "provide_deadline_view",
     "rate",
     "record_event",
     "set_due_at",

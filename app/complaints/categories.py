@@ -17,9 +17,8 @@ from app.complaints.schemas import (
     UnitType,
 )
 from app.core.errors import ProblemError
-from app.identity import directory
-from app.identity.roles import Role
-from app.org import service as org
+from app.identity.api import Role, directory
+from app.org import api as org
 
 
 def _category_out(c: ComplaintCategory) -> CategoryOut:

@@ -39,9 +39,8 @@ from app.complaints.workflow import (
     transition,
 )
 from app.core.errors import ProblemError
-from app.identity import directory
-from app.identity.principal import Principal
-from app.org import service as org
+from app.identity.api import Principal, directory
+from app.org import api as org
 
 # ---------------------------------------------------------------------------------------------------------
 # Workflow actions

@@ -31,10 +31,8 @@ from app.complaints.workflow import (
     State,
     transition,
 )
-from app.identity import directory
-from app.identity.principal import Principal, forbidden
-from app.identity.roles import Role
-from app.org import service as org
+from app.identity.api import Principal, Role, directory, forbidden
+from app.org import api as org
 
 # ---------------------------------------------------------------------------------------------------------
 # Creating complaints

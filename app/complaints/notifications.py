@@ -14,16 +14,14 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import repository
+from app.complaints.actors import _unit_scope
 from app.complaints.changes import ComplaintChanged
 from app.complaints.models import Complaint
 from app.complaints.workflow import STATE_TITLES, State
 from app.core import context
 from app.core.events import Stage, subscriber
-from app.identity import directory
-from app.identity.roles import Role
-from app.notify.events import NotifyEvent
-from app.notify.service import notify
-from app.notify.templates import TemplateValue
+from app.identity.api import Role, directory
+from app.notify.api import NotifyEvent, TemplateValue, notify
 
 if TYPE_CHECKING:
     from app.complaints.events import Recipient
@@ -82,9 +80,7 @@ def staff_message(action: str, group: str) -> tuple[str, str]:
 async def unit_people(
     session: AsyncSession, complaint: Complaint, unit_type: str, unit_id: uuid.UUID
 ) -> list[uuid.UUID]:
-    from app.complaints.service import unit_scope
-
-    scope = unit_scope(complaint, unit_type, unit_id)
+    scope = _unit_scope(complaint, unit_type, unit_id)
     if scope is None:
         return []
     return await directory.holders(session, HANDLER_ROLES[unit_type], scope)

@@ -18,7 +18,7 @@ from app.complaints.schemas import (
     PhotoOut,
 )
 from app.core.storage import Storage
-from app.identity.principal import Principal
+from app.identity.api import Principal
 
 
 def _photo_out(p: ComplaintPhoto) -> PhotoOut:

@@ -39,8 +39,7 @@ from app.complaints.models import (
     ComplaintRating,
 )
 from app.core.pagination import PageParams, decode_cursor, invalid_cursor, keyset_page
-from app.identity.principal import Principal
-from app.identity.roles import Role
+from app.identity.api import Principal, Role
 
 STREET_ROLES = (Role.street_dispatcher, Role.street_supervisor, Role.street_admin)
 COMMUNITY_ROLES = (Role.community_staff, Role.community_secretary)

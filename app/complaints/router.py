@@ -44,7 +44,7 @@ from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
 from app.core.storage import ObjectNotFound, Storage, storage_for
-from app.identity.principal import CurrentPrincipal
+from app.identity.api import CurrentPrincipal
 
 router = domain_router("complaints")
 

@@ -10,10 +10,77 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.complaints.workflow import Action, State
-from app.sla.schemas import SlaOut
 
 DESCRIPTION_MAX = 1000
 MAX_PHOTOS = 9
+
+
+# The complaint's clocks as the complaint detail shows them (filled by the SLA module, which re-exports these
+# from app.sla.schemas): 督办 owns the rules, the complaint owns what its readers see.
+
+
+class Urgency(StrEnum):
+    normal = "normal"  # 一般
+    urgent = "urgent"  # 紧急
+    emergency = "emergency"  # 特急（安全、生命、财产）
+
+
+class Stage(StrEnum):
+    accept = "accept"  # 受理派单
+    sign = "sign"  # 签收（自派单起）
+    resolve = "resolve"  # 办结（自派单起）
+    followup = "followup"  # 回访（自办结起）
+
+
+class SlaState(StrEnum):
+    on_track = "on_track"  # 正常
+    warning = "warning"  # 预警：时限已用 75% 以上
+    overdue = "overdue"  # 超期
+
+
+class StageOut(BaseModel):
+    stage: Stage
+    title: str = Field(examples=["办结"])
+    started_at: datetime
+    due_at: datetime
+    ended_at: datetime | None
+    outcome: str | None = Field(description="met 按期 / missed 超期 / cancelled 取消（改派、撤回等）")
+    wall_clock: bool = Field(description="true：按自然时间计时；false：按工作时间计时")
+    budget_minutes: int = Field(description="本阶段时限（分钟，含已批准的延期）")
+    elapsed_minutes: int = Field(description="已用时间（分钟；暂停期间不计）")
+    remaining_minutes: int = Field(description="剩余时间（分钟；负数表示已超期）")
+    state: SlaState
+
+
+class ExtensionOut(BaseModel):
+    id: uuid.UUID
+    complaint_id: uuid.UUID
+    working_days: int
+    reason: str
+    state: str = Field(description="pending 待审批 / approved 已批准 / rejected 未批准")
+    requested_by: uuid.UUID
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_note: str | None
+    old_due_at: datetime | None
+    new_due_at: datetime | None
+    created_at: datetime
+
+
+class SlaOut(BaseModel):
+    """The complaint's clocks: the stage now running decides ``state``."""
+
+    urgency: Urgency
+    state: SlaState | None = Field(description="当前阶段的时限状态；没有计时中的阶段时为 null")
+    current_stage: Stage | None
+    due_at: datetime | None = Field(description="当前阶段的期限")
+    elapsed_minutes: int | None
+    remaining_minutes: int | None
+    paused: bool = Field(description="是否因等待居民而暂停计时")
+    pause_reason: str | None
+    extension_days: int = Field(description="已批准的延期工作日")
+    pending_extension: ExtensionOut | None
+    stages: list[StageOut]
 
 
 class Channel(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_
@@ -29,6 +30,7 @@ from app.complaints.schemas import (
     RatingOut,
     RejectReason,
     Satisfaction,
+    SlaOut,
     TimelineEventOut,
     TimelineOut,
     UnitType,
@@ -43,13 +45,27 @@ from app.complaints.workflow import (
     allowed_actions,
 )
 from app.core.pagination import PageParams
-from app.identity import directory
-from app.identity.principal import Principal, forbidden
-from app.identity.roles import ROLE_TITLES, Role
+from app.identity.api import ROLE_TITLES, Principal, Role, directory, forbidden
 
 # ---------------------------------------------------------------------------------------------------------
 # Views for the caller
 # ---------------------------------------------------------------------------------------------------------
+
+
+# What the complaint detail shows of its clocks comes from the SLA module, which registers it at import
+# (``provide_deadline_view`` in ``app.complaints.api``): complaints never imports app.sla.
+DeadlineView = Callable[[AsyncSession, Complaint], Awaitable[SlaOut | None]]
+_deadline_views: list[DeadlineView] = []
+
+
+def provide_deadline_view(provider: DeadlineView) -> DeadlineView:
+    """Register the one provider of ``ComplaintOut.sla`` (a re-import replaces it)."""
+    _deadline_views[:] = [provider]
+    return provider
+
+
+async def _deadline_view(session: AsyncSession, complaint: Complaint) -> SlaOut | None:
+    return await _deadline_views[0](session, complaint) if _deadline_views else None
 
 
 async def get_view(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> ComplaintOut:
@@ -60,8 +76,6 @@ async def get_view(session: AsyncSession, principal: Principal, complaint_id: uu
 
 
 async def view(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
-    from app.sla import service as sla_service
-
     assignments, actors = await _actors(session, principal, c)
     staff_view = bool(STAFF_ACTORS & actors.keys())
     category = await repository.get_category(session, c.category_id)
@@ -141,7 +155,7 @@ async def view(session: AsyncSession, principal: Principal, c: Complaint) -> Com
         rated_at=c.rated_at,
         closed_at=c.closed_at,
         due_at=c.due_at,
-        sla=await sla_service.sla_view(session, c),
+        sla=await _deadline_view(session, c),
     )
 
 

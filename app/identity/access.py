@@ -23,7 +23,7 @@ from app.identity.auth import hash_token
 from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
 from app.identity.roles import ROLE_SCOPE, Role, ScopeType
-from app.org import service as org
+from app.org import api as org
 
 INVITE_TTL = timedelta(days=7)
 COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})

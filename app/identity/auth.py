@@ -19,7 +19,7 @@ from app.core.settings import Settings
 from app.identity import errors, repository
 from app.identity.models import User
 from app.identity.roles import Role
-from app.wechat.client import WeChatClient
+from app.wechat.api import WeChatClient
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)

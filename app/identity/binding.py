@@ -14,7 +14,7 @@ from app.identity import errors, repository
 from app.identity.models import HouseholdMember
 from app.identity.principal import Principal, forbidden
 from app.identity.roles import Role
-from app.org import service as org
+from app.org import api as org
 
 COMMUNITY_DECIDERS = (Role.community_staff, Role.community_secretary)
 COMPOUND_DECIDERS = (Role.property_manager,)

@@ -39,7 +39,7 @@ from app.identity.schemas import (
     UserBrief,
     WeChatLoginIn,
 )
-from app.wechat.deps import WeChat
+from app.wechat.api import WeChat
 
 auth_router = domain_router("auth")
 me_router = domain_router("me")

@@ -22,7 +22,7 @@ from app.identity.models import User
 from app.identity.principal import Principal, unauthenticated
 from app.identity.roles import ROLE_TITLES, Role, ScopeType
 from app.identity.schemas import GrantOut, HouseholdBindingOut, MeOut, UserBrief
-from app.wechat.client import WeChatClient
+from app.wechat.api import WeChatClient
 
 __all__ = [
     "approved_compound_ids",

@@ -11,7 +11,7 @@ from app.core.db import Session
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
+from app.identity.api import CurrentPrincipal
 from app.notify import service
 from app.notify.schemas import MarkedAll, NotificationOut, UnreadCount
 

@@ -11,8 +11,7 @@ from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import Principal, require_roles
-from app.identity.roles import Role
+from app.identity.api import Principal, Role, require_roles
 from app.org import service, writes
 from app.org.schemas import (
     BuildingIn,

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
 from app.core.errors import ProblemError
-from app.identity.principal import Principal, forbidden
-from app.identity.roles import Role
+from app.identity.api import Principal, Role, forbidden
 from app.org.models import Building, Community, Compound, Department, Grid, PropertyCompany, Street
 
 M = TypeVar("M", Community, Grid, Compound, Building, Department, PropertyCompany)

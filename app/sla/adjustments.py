@@ -12,8 +12,7 @@ from app.complaints.api import HANDLING, Actor, EventActor, State
 from app.complaints.models import Complaint
 from app.core import context
 from app.core.calendar import add_working_days
-from app.identity.principal import Principal
-from app.identity.roles import Role
+from app.identity.api import Principal, Role
 from app.sla import errors, repository
 from app.sla.clocks import add_time, steps_for, time_between
 from app.sla.models import SlaClock, SlaExtension

@@ -8,13 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.calendar.service import load_calendar
+from app.calendar.api import load_calendar
 from app.complaints import api as complaints
 from app.complaints.models import Complaint
 from app.core import audit, context
 from app.core.calendar import BusinessCalendar
-from app.identity.principal import Principal, forbidden
-from app.identity.roles import Role
+from app.identity.api import Principal, Role, forbidden
 from app.sla import errors, repository
 from app.sla.clocks import Limit
 from app.sla.models import SlaPolicy

@@ -13,8 +13,7 @@ from app.core.db import Session
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal, Principal, require_roles
-from app.identity.roles import Role
+from app.identity.api import CurrentPrincipal, Principal, Role, require_roles
 from app.sla import service
 from app.sla.repository import SupervisionFilters
 from app.sla.schemas import (

@@ -8,11 +8,14 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-
-class Urgency(StrEnum):
-    normal = "normal"  # 一般
-    urgent = "urgent"  # 紧急
-    emergency = "emergency"  # 特急（安全、生命、财产）
+# What a complaint shows of its clocks is part of the complaint's own read model (ComplaintOut.sla), so
+# those bodies live in app.complaints.schemas; re-exported here under the same names.
+from app.complaints.schemas import ExtensionOut as ExtensionOut
+from app.complaints.schemas import SlaOut as SlaOut
+from app.complaints.schemas import SlaState as SlaState
+from app.complaints.schemas import Stage as Stage
+from app.complaints.schemas import StageOut as StageOut
+from app.complaints.schemas import Urgency as Urgency
 
 
 class LimitUnit(StrEnum):
@@ -20,19 +23,6 @@ class LimitUnit(StrEnum):
     hours = "hours"  # 自然小时（夜间、节假日照常计时）
     working_hours = "working_hours"  # 工作小时
     working_days = "working_days"  # 工作日
-
-
-class Stage(StrEnum):
-    accept = "accept"  # 受理派单
-    sign = "sign"  # 签收（自派单起）
-    resolve = "resolve"  # 办结（自派单起）
-    followup = "followup"  # 回访（自办结起）
-
-
-class SlaState(StrEnum):
-    on_track = "on_track"  # 正常
-    warning = "warning"  # 预警：时限已用 75% 以上
-    overdue = "overdue"  # 超期
 
 
 class LimitIn(BaseModel):
@@ -81,51 +71,6 @@ class PolicyOut(BaseModel):
     followup: LimitIn
     return_: LimitIn = Field(serialization_alias="return")
     updated_at: datetime
-
-
-class StageOut(BaseModel):
-    stage: Stage
-    title: str = Field(examples=["办结"])
-    started_at: datetime
-    due_at: datetime
-    ended_at: datetime | None
-    outcome: str | None = Field(description="met 按期 / missed 超期 / cancelled 取消（改派、撤回等）")
-    wall_clock: bool = Field(description="true：按自然时间计时；false：按工作时间计时")
-    budget_minutes: int = Field(description="本阶段时限（分钟，含已批准的延期）")
-    elapsed_minutes: int = Field(description="已用时间（分钟；暂停期间不计）")
-    remaining_minutes: int = Field(description="剩余时间（分钟；负数表示已超期）")
-    state: SlaState
-
-
-class ExtensionOut(BaseModel):
-    id: uuid.UUID
-    complaint_id: uuid.UUID
-    working_days: int
-    reason: str
-    state: str = Field(description="pending 待审批 / approved 已批准 / rejected 未批准")
-    requested_by: uuid.UUID
-    decided_by: uuid.UUID | None
-    decided_at: datetime | None
-    decision_note: str | None
-    old_due_at: datetime | None
-    new_due_at: datetime | None
-    created_at: datetime
-
-
-class SlaOut(BaseModel):
-    """The complaint's clocks: the stage now running decides ``state``."""
-
-    urgency: Urgency
-    state: SlaState | None = Field(description="当前阶段的时限状态；没有计时中的阶段时为 null")
-    current_stage: Stage | None
-    due_at: datetime | None = Field(description="当前阶段的期限")
-    elapsed_minutes: int | None
-    remaining_minutes: int | None
-    paused: bool = Field(description="是否因等待居民而暂停计时")
-    pause_reason: str | None
-    extension_days: int = Field(description="已批准的延期工作日")
-    pending_extension: ExtensionOut | None
-    stages: list[StageOut]
 
 
 class PauseIn(BaseModel):

@@ -1,10 +1,11 @@
-"""The SLA clocks hear every complaint change first (``Stage.CLOCKS``): start, stop or move them."""
+"""The SLA clocks hear every complaint change first (``Stage.CLOCKS``): start, stop or move them; and the
+complaint detail shows them (``provide_deadline_view``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.complaints.api import ComplaintChanged
+from app.complaints.api import ComplaintChanged, provide_deadline_view
 from app.complaints.models import Complaint
 from app.core.events import Stage, subscriber
 from app.sla import stage_clocks
@@ -18,3 +19,7 @@ async def move_clocks(session: AsyncSession, event: ComplaintChanged) -> None:
     await stage_clocks.on_complaint_event(
         session, complaint, event.action, from_state=event.from_state, to_state=event.to_state
     )
+
+
+# The complaint detail shows the clocks (ComplaintOut.sla); complaints asks for them through this provider.
+provide_deadline_view(stage_clocks.sla_view)

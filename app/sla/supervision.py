@@ -15,12 +15,9 @@ from app.complaints.models import Complaint
 from app.core import context
 from app.core.calendar import add_working_days
 from app.core.pagination import PageParams
-from app.identity import directory
-from app.identity.principal import Principal, forbidden
-from app.identity.roles import Role
-from app.notify.events import NotifyEvent
-from app.notify.service import notify
-from app.org import service as org
+from app.identity.api import Principal, Role, directory, forbidden
+from app.notify.api import NotifyEvent, notify
+from app.org import api as org
 from app.sla import errors, repository
 from app.sla.models import SlaClock, Supervision
 from app.sla.policies import (

@@ -68,7 +68,8 @@ def import_command(
     recorded_by: Annotated[uuid.UUID | None, typer.Option("--recorded-by", help="登记人用户 id")] = None,
 ) -> None:
     """Import fee payments from CSV: reference,kind,amount,period_start,period_end,payer,description."""
-    from app.cli import _database_url
+    from app.core.database_url import resolve_database_url
+    from app.core.settings import get_settings
     from app.trustfund.service import ImportReport
 
     content = file.read_text(encoding="utf-8-sig")
@@ -78,7 +79,7 @@ def import_command(
         try:
             report = asyncio.run(
                 _run_import(
-                    _database_url(),
+                    resolve_database_url(get_settings()),
                     compound,
                     content,
                     dry_run=dry_run,

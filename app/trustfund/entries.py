@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ledger import api as ledger
 from app.ledger.api import Leg, LimitExceeded, reference_conflict
-from app.org import service as org_service
+from app.org import api as org_service
 from app.trustfund import errors, repository
 from app.trustfund.funds import FUND, REMUNERATION, STATUS_TITLES, FundAccess, remuneration_for
 from app.trustfund.models import (

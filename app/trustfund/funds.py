@@ -10,11 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.households import approved_compound_ids, approved_household_ids
-from app.identity.principal import Principal
-from app.identity.roles import Role
+from app.identity.api import Principal, Role, approved_compound_ids, approved_household_ids
 from app.ledger import api as ledger
-from app.org import service as org_service
+from app.org import api as org_service
 from app.trustfund import errors, repository
 from app.trustfund.models import (
     TrustFund,

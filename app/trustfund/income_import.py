@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ledger import api as ledger
-from app.org import service as org_service
+from app.org import api as org_service
 from app.trustfund import errors, repository
 from app.trustfund.entries import _same_income, record_income
 from app.trustfund.models import (

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.complaints import api as complaints_service
+from app.complaints import api as complaints_api
 from app.trustfund import errors, repository
 from app.trustfund.funds import FundAccess
 from app.trustfund.models import (
@@ -52,7 +52,7 @@ async def open_complaint_for_query(
     """
     kind = "收入" if tx.kind == "income" else "支出"
     description = f"【信托账目质询】{kind} {tx.amount_fen / 100:.2f} 元（{tx.category}）：{query.question}"
-    complaint = await complaints_service.open_complaint(
+    complaint = await complaints_api.open_complaint(
         session,
         street_id=fund.street_id,
         category_code="property",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
@@ -15,10 +15,8 @@ from app.core.errors import ProblemError
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal, require_roles
-from app.identity.roles import Role
-from app.ledger import api as ledger
-from app.trustfund import errors, repository, service
+from app.identity.api import CurrentPrincipal, Role, require_roles
+from app.trustfund import errors, service
 from app.trustfund.schemas import (
     ROUNDING_RULE,
     ApproveIn,
@@ -51,15 +49,21 @@ from app.trustfund.schemas import (
 from app.trustfund.service import FundAccess
 from app.trustfund.views import (
     budget_out,
-    comment_out,
+    budget_view,
+    chain_head_out,
+    comment_page,
     entry_detail,
+    entry_detail_of,
+    entry_page,
     fund_out,
     query_out,
     reconciliation_out,
+    reconciliation_page,
     report_out,
     statement_export,
     statement_out,
     txs_out,
+    voucher_of,
     voucher_out,
 )
 from app.trustfund.vouchers import MAX_VOUCHER_BYTES, LocalVoucherStorage, VoucherStorage
@@ -170,8 +174,7 @@ async def get_remuneration(access: Access) -> RemunerationOut:
     responses=READ,
 )
 async def get_chain_head(session: Session, access: Access) -> ChainHeadOut:
-    head = await ledger.chain_head(session, access.fund.ledger_id)
-    return ChainHeadOut(seq=head.seq, head_hash=head.head_hash)
+    return await chain_head_out(session, access)
 
 
 @router.get(
@@ -306,12 +309,9 @@ async def list_entries(
     date_from: Annotated[EntryDate | None, Query(description="起始日期（含），2000-01-01 至 2100-12-31")] = None,
     date_to: Annotated[EntryDate | None, Query(description="截止日期（含），2000-01-01 至 2100-12-31")] = None,
 ) -> Page[TransactionOut]:
-    start = datetime.combine(date_from, datetime.min.time(), service.TZ) if date_from else None
-    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), service.TZ) if date_to else None
-    txs, cursor = await repository.list_transactions(
-        session, access.fund.id, page, kind=kind, category=category, status=status, created_from=start, created_to=end
+    return await entry_page(
+        session, access, page, kind=kind, category=category, status=status, date_from=date_from, date_to=date_to
     )
-    return Page(items=await txs_out(session, access, txs), next_cursor=cursor)
 
 
 @router.get(
@@ -321,10 +321,7 @@ async def list_entries(
     responses=READ,
 )
 async def get_entry(tx_id: uuid.UUID, session: Session, access: Access) -> TransactionDetailOut:
-    tx = await repository.get_transaction(session, access.fund.id, tx_id)
-    if tx is None:
-        raise errors.transaction_not_found()
-    return await entry_detail(session, access, tx)
+    return await entry_detail_of(session, access, tx_id)
 
 
 @router.post(
@@ -353,9 +350,7 @@ async def upload_voucher(
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **READ},
 )
 async def get_voucher(voucher_id: uuid.UUID, session: Session, access: Access, storage: Storage) -> Response:
-    voucher = await repository.get_voucher(session, access.fund.id, voucher_id)
-    if voucher is None:
-        raise errors.voucher_not_found()
+    voucher = await voucher_of(session, access, voucher_id)
     try:
         data = await asyncio.to_thread(storage.get, voucher.storage_key)
     except FileNotFoundError as exc:
@@ -398,8 +393,7 @@ YearPath = Annotated[int, Path(ge=2000, le=2100, description="预算年度（200
 
 @router.get(f"{PREFIX}/budgets/{{year}}", summary="年度预算", responses=READ)
 async def get_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
-    budget = await service.get_budget(session, access, year)
-    return budget_out(budget, await repository.budget_lines(session, budget.id))
+    return await budget_view(session, await service.get_budget(session, access, year))
 
 
 @router.post(
@@ -409,8 +403,7 @@ async def get_budget(year: YearPath, session: Session, access: Access) -> Budget
     responses=problems(401, 403, 404, 409),
 )
 async def publish_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
-    budget = await service.publish_budget(session, access, year)
-    return budget_out(budget, await repository.budget_lines(session, budget.id))
+    return await budget_view(session, await service.publish_budget(session, access, year))
 
 
 @router.post(
@@ -420,8 +413,7 @@ async def publish_budget(year: YearPath, session: Session, access: Access) -> Bu
     responses=problems(401, 403, 404, 409),
 )
 async def approve_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
-    budget = await service.approve_budget(session, access, year)
-    return budget_out(budget, await repository.budget_lines(session, budget.id))
+    return await budget_view(session, await service.approve_budget(session, access, year))
 
 
 @router.post(
@@ -440,10 +432,7 @@ async def comment_budget(year: YearPath, body: BudgetCommentIn, session: Session
 async def list_budget_comments(
     year: YearPath, session: Session, access: Access, page: PageQuery
 ) -> Page[BudgetCommentOut]:
-    budget = await service.get_budget(session, access, year)
-    comments, cursor = await repository.list_comments(session, budget.id, page)
-    items = [comment_out(c, access.user_id) for c in comments]
-    return Page(items=items, next_cursor=cursor)
+    return await comment_page(session, access, await service.get_budget(session, access, year), page)
 
 
 @router.get(
@@ -529,5 +518,4 @@ async def create_reconciliation(body: ReconciliationIn, session: Session, access
 
 @router.get(f"{PREFIX}/reconciliations", summary="银行对账记录", responses=READ)
 async def list_reconciliations(session: Session, access: Access, page: PageQuery) -> Page[ReconciliationOut]:
-    recs, cursor = await repository.list_reconciliations(session, access.fund.id, page)
-    return Page(items=[reconciliation_out(r) for r in recs], next_cursor=cursor)
+    return await reconciliation_page(session, access, page)

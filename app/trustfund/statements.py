@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ledger import api as ledger
-from app.org import service as org_service
+from app.org import api as org_service
 from app.trustfund import errors, repository
 from app.trustfund.funds import FUND, REMUNERATION, TZ, FundAccess
 from app.trustfund.models import (

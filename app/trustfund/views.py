@@ -6,14 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Session
+from app.core.pagination import Page, PageParams
 from app.ledger import api as ledger
-from app.trustfund import repository, service
+from app.trustfund import errors, repository, service
 from app.trustfund.models import (
     Budget,
     BudgetComment,
@@ -293,3 +295,62 @@ async def statement_export(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reads behind the router (it holds no queries)
+
+
+async def chain_head_out(session: AsyncSession, access: FundAccess) -> ChainHeadOut:
+    head = await ledger.chain_head(session, access.fund.ledger_id)
+    return ChainHeadOut(seq=head.seq, head_hash=head.head_hash)
+
+
+async def entry_page(
+    session: AsyncSession,
+    access: FundAccess,
+    page: PageParams,
+    *,
+    kind: str | None,
+    category: str | None,
+    status: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> Page[TransactionOut]:
+    """Entries, newest first; the dates are Beijing calendar days, both ends included."""
+    start = datetime.combine(date_from, datetime.min.time(), service.TZ) if date_from else None
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), service.TZ) if date_to else None
+    txs, cursor = await repository.list_transactions(
+        session, access.fund.id, page, kind=kind, category=category, status=status, created_from=start, created_to=end
+    )
+    return Page(items=await txs_out(session, access, txs), next_cursor=cursor)
+
+
+async def entry_detail_of(session: AsyncSession, access: FundAccess, tx_id: uuid.UUID) -> TransactionDetailOut:
+    tx = await repository.get_transaction(session, access.fund.id, tx_id)
+    if tx is None:
+        raise errors.transaction_not_found()
+    return await entry_detail(session, access, tx)
+
+
+async def voucher_of(session: AsyncSession, access: FundAccess, voucher_id: uuid.UUID) -> Voucher:
+    voucher = await repository.get_voucher(session, access.fund.id, voucher_id)
+    if voucher is None:
+        raise errors.voucher_not_found()
+    return voucher
+
+
+async def budget_view(session: AsyncSession, budget: Budget) -> BudgetOut:
+    return budget_out(budget, await repository.budget_lines(session, budget.id))
+
+
+async def comment_page(
+    session: AsyncSession, access: FundAccess, budget: Budget, page: PageParams
+) -> Page[BudgetCommentOut]:
+    comments, cursor = await repository.list_comments(session, budget.id, page)
+    return Page(items=[comment_out(c, access.user_id) for c in comments], next_cursor=cursor)
+
+
+async def reconciliation_page(session: AsyncSession, access: FundAccess, page: PageParams) -> Page[ReconciliationOut]:
+    recs, cursor = await repository.list_reconciliations(session, access.fund.id, page)
+    return Page(items=[reconciliation_out(r) for r in recs], next_cursor=cursor)

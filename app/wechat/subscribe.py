@@ -3,7 +3,7 @@
 The notify domain defines ``SubscribeSender.send(openid, template_id, page, data)`` and an error type
 ``SubscribeError(errcode, errmsg="", retry_after=None)``; bind it at start-up with::
 
-    from app.notify.sender import SubscribeError, bind_subscribe_sender
+    from app.notify.api import SubscribeError, bind_subscribe_sender
     bind_subscribe_sender(SubscribeSenderAdapter(app_wechat_client(app), SubscribeError))
 
 WeChat refusals (any errcode, 43101 included) become ``error_type``; network failures and timeouts stay
@@ -43,6 +43,6 @@ class SubscribeSenderAdapter:
 
 def bind_wechat_sender(client: WeChatClient) -> None:
     """Make the notify outbox handler send subscribe messages through ``client``."""
-    from app.notify.sender import SubscribeError, bind_subscribe_sender
+    from app.notify.api import SubscribeError, bind_subscribe_sender
 
     bind_subscribe_sender(SubscribeSenderAdapter(client, SubscribeError))

@@ -1,9 +1,10 @@
 """The maintenance hook: after every complaint event, recompute that complaint's fact from its events and
 move the difference into the daily rollups, in the same transaction.
 
-``refresh(session, complaint_id)`` is idempotent and safe to call at any time; ``app.complaints.events.emit``
-calls it once per event. Code that changes an SLA deadline (``sign_due_at`` / ``resolve_due_at``) after the
-event that caused it should call it again.
+``refresh(session, complaint_id)`` is idempotent and safe to call at any time; its subscriber to
+``ComplaintChanged`` (``app.complaints.stats.subscribers``, after the SLA clocks) calls it once per event.
+Code that changes an SLA deadline (``sign_due_at`` / ``resolve_due_at``) after the event that caused it
+should call it again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.calendar.service import load_calendar
+from app.calendar.api import load_calendar
 from app.complaints.models import Complaint, ComplaintEvent
 from app.complaints.stats.facts import (
     FACT_FIELDS,

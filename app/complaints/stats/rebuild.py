@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.calendar.service import load_calendar
+from app.calendar.api import load_calendar
 from app.complaints.stats.facts import (
     DISPATCH,
     FIRST_HANDLING,

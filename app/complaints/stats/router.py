@@ -16,7 +16,7 @@ from app.core.clock import ClockDep
 from app.core.db import Session
 from app.core.openapi import problems
 from app.core.routing import domain_router
-from app.identity.principal import CurrentPrincipal
+from app.identity.api import CurrentPrincipal
 
 router = domain_router("stats")
 

@@ -27,9 +27,8 @@ from app.complaints.stats.schemas import (
     StatsRow,
     StatsScope,
 )
-from app.identity.principal import Principal
-from app.identity.roles import Role
-from app.org import service as org
+from app.identity.api import Principal, Role
+from app.org import api as org
 
 MAX_PERIOD_DAYS = 366
 _SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
