@@ -20,7 +20,7 @@ async def _secret_of(name: str) -> tuple[str, str]:
     from app.core.database_url import resolve_database_url
     from app.core.db import make_sessionmaker
     from app.core.settings import get_settings
-    from app.integrations import service
+    from app.integrations import api as service
 
     settings = get_settings()
     engine = create_async_engine(resolve_database_url(settings))

@@ -23,8 +23,7 @@ from app.hotline.schemas import (
     HotlineTicketOut,
     HotlineWithdrawIn,
 )
-from app.integrations.service import Caller
-from app.integrations.signing import phone_digest
+from app.integrations.api import Caller, phone_digest
 
 _SATISFACTION = {
     HotlineSatisfaction.satisfied: "satisfied",

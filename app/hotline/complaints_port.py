@@ -17,8 +17,7 @@ from app.complaints import api as complaints
 from app.complaints.api import ACTION_TITLES, EVENT_TITLES, STATE_TITLES, SYSTEM, TERMINAL, Action, State
 from app.complaints.models import Complaint
 from app.complaints.schemas import Channel, ContactPreference, RateIn, Satisfaction
-from app.identity.principal import Principal
-from app.identity.roles import ROLE_TITLES, Role
+from app.identity.api import ROLE_TITLES, Principal, Role
 
 SOURCE_TYPE = "hotline_ticket"
 FALLBACK_CATEGORY = "consultation"  # 咨询: where an unmapped hotline code lands, flagged for the dispatcher

@@ -12,8 +12,8 @@ from app.core import context
 from app.core.settings import Settings
 from app.hotline.fake import FakeHotlineState, create_fake_hotline
 from app.hotline.schemas import HotlineWebhookEvent
+from app.integrations.api import active_secrets
 from app.integrations.models import IntegrationClient
-from app.integrations.service import active_secrets
 
 FAKE_HOTLINE_PATH = "/_dev/hotline"
 

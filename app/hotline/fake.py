@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, Field
 
 from app.core.clock import Clock, SystemClock
-from app.integrations import signing
+from app.integrations import api as signing
 
 MODES = ("ok", "500", "429", "410", "down")
 

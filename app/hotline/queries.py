@@ -25,10 +25,9 @@ from app.hotline.schemas import (
     HotlineTicketState,
     HotlineTimelineEntry,
 )
-from app.identity.masking import mask_name, mask_phone
+from app.identity.api import directory
 from app.identity.models import User
-from app.integrations.service import Caller
-from app.integrations.signing import phone_digest
+from app.integrations.api import Caller, phone_digest
 
 RECENT = timedelta(days=90)
 LOOKUP_LIMIT = 20
@@ -65,7 +64,7 @@ def _handler(row: Any, names: dict[uuid.UUID, str], client_user_id: uuid.UUID) -
         return "系统"
     if row.actor_user_id == client_user_id:
         return "1890 热线"
-    shown = mask_name(names.get(row.actor_user_id)) or ""
+    shown = directory.mask_name(names.get(row.actor_user_id)) or ""
     return f"{port.role_title(row.actor_role)} {shown}".strip()
 
 
@@ -210,7 +209,7 @@ async def lookup_caller(
         "hotline.caller_lookup",
         "integration_client",
         caller.client_id,
-        {"agent_id": agent_id, "phone": mask_phone(phone), "open": len(open_), "recent": len(recent)},
+        {"agent_id": agent_id, "phone": directory.mask_phone(phone), "open": len(open_), "recent": len(recent)},
         street_id=caller.street_id,
     )
     return HotlineCallerOut(open=open_, recent=recent)

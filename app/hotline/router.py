@@ -27,10 +27,8 @@ from app.hotline.schemas import (
     HotlineTicketOut,
     HotlineWithdrawIn,
 )
-from app.identity.principal import Principal, forbidden, require_roles
-from app.identity.roles import Role
-from app.integrations.deps import signed_caller
-from app.integrations.service import Caller, Operation
+from app.identity.api import Principal, Role, forbidden, require_roles
+from app.integrations.api import Caller, Operation, signed_caller
 
 router = domain_router("hotline")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from app.core.clock import Clock
-from app.integrations.signing import headers_for
+from app.integrations.api import headers_for
 
 API = "/api/v1/integrations/hotline"
 

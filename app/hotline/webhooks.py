@@ -30,12 +30,11 @@ from app.core.outbox import Delivery, PermanentFailure, RetryLater, WorkerContex
 from app.hotline import complaints_port as port
 from app.hotline import queries
 from app.hotline.schemas import HotlineWebhookData, HotlineWebhookEvent
+from app.identity.api import Role
 from app.identity.models import RoleAssignment
-from app.identity.roles import Role
+from app.integrations.api import active_secrets, headers_for
 from app.integrations.models import IntegrationClient
-from app.integrations.service import active_secrets
-from app.integrations.signing import headers_for
-from app.notify.service import notify
+from app.notify.api import notify
 
 log = logging.getLogger("app.hotline.webhooks")
 

@@ -22,7 +22,7 @@ from app.complaints import api as complaints
 from app.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from app.complaints.schemas import Channel, ContactPreference
 from app.core import context
-from app.integrations.service import Caller, Operation, client_for_api_key
+from app.integrations.api import Caller, Operation, client_for_api_key
 from app.open311.formats import Open311Error
 from app.open311.models import Open311Request
 from app.org.models import Department, Grid, PropertyCompany, Street
