@@ -30,6 +30,7 @@ from app.hotline.dev import describe_webhooks, mount_fake_hotline
 from app.hotline.router import router as hotline_router
 from app.identity.router import routers as identity_routers
 from app.integrations.deps import RefuseSignaturesElsewhere
+from app.meta.router import router as meta_router
 from app.notify.router import router as notify_router
 from app.open311.router import install_open311
 from app.org.router import router as org_router
@@ -63,6 +64,7 @@ def api_routers() -> list[APIRouter]:
         calendar_router,
         notify_router,
         outbox_router,
+        meta_router,
         hotline_router,
     ]
 

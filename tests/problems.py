@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.errors import PROBLEM_TYPES
+
 PROBLEM = "application/problem+json"
 
 
@@ -15,6 +17,7 @@ def assert_problem(resp: Any, status: int, code: str) -> dict[str, Any]:
     assert resp.headers["content-type"].startswith(PROBLEM), resp.headers["content-type"]
     body: dict[str, Any] = resp.json()
     assert body["code"] == code, body
+    assert code in PROBLEM_TYPES and PROBLEM_TYPES[code].status == status, f"{code} is not declared as a {status}"
     assert body["status"] == status
     if status == 401:
         assert resp.headers.get("www-authenticate", "").startswith("Bearer"), resp.headers

@@ -65,6 +65,7 @@ async def upsert_override(
 @router.delete(
     "/calendar/overrides/{day}",
     summary="删除某天的调整，恢复国家法定安排",
+    description="删除本街道对该日的自定调整，该日恢复国家法定安排（街道管理员）；没有调整时返回 404。",
     status_code=204,
     response_class=Response,
     responses=problems(401, 403, 404),
@@ -92,6 +93,7 @@ async def list_years(session: Session, principal: StreetStaff, street_id: Street
 @router.put(
     "/calendar/years/{year}",
     summary="声明某年的节假日安排已录入完成",
+    description="街道管理员录入某年全部节假日与调休后声明完成，/readyz 不再对该年告警。",
     responses=problems(401, 403),
 )
 async def declare_year(
@@ -104,6 +106,7 @@ async def declare_year(
 @router.delete(
     "/calendar/years/{year}",
     summary="撤销某年的录入声明",
+    description="撤销某年的录入声明（街道管理员）；未声明时返回 404。",
     status_code=204,
     response_class=Response,
     responses=problems(401, 403, 404),

@@ -8,10 +8,15 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.labels import labelled
+
 
 class DayKind(StrEnum):
     workday = "workday"
     holiday = "holiday"
+
+
+labelled(DayKind, {"workday": "工作日", "holiday": "休息日"})
 
 
 class OverrideIn(BaseModel):

@@ -22,9 +22,9 @@ from app.complaints.models import (
     ComplaintRating,
 )
 from app.complaints.schemas import (
+    ComplaintRejectIn,
     DispatchIn,
     RateIn,
-    RejectIn,
     ResolveIn,
     ReturnIn,
     Satisfaction,
@@ -55,7 +55,9 @@ async def accept(session: AsyncSession, principal: Principal, complaint_id: uuid
     return ctx.complaint
 
 
-async def reject(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID, data: RejectIn) -> Complaint:
+async def reject(
+    session: AsyncSession, principal: Principal, complaint_id: uuid.UUID, data: ComplaintRejectIn
+) -> Complaint:
     ctx = await _begin(session, principal, complaint_id, Action.reject, data.version)
     target = _move(ctx)
     ctx.complaint.reject_reason = data.reason.value

@@ -20,6 +20,7 @@ from app.complaints.schemas import (
     Channel,
     ComplaintOut,
     ComplaintRegister,
+    ComplaintRejectIn,
     ComplaintSubmit,
     ComplaintSummary,
     DispatchIn,
@@ -28,7 +29,6 @@ from app.complaints.schemas import (
     OnSpotIn,
     PhotoOut,
     RateIn,
-    RejectIn,
     ResolveIn,
     ReturnIn,
     SignIn,
@@ -47,6 +47,12 @@ from app.core.storage import ObjectNotFound, Storage, storage_for
 from app.identity.api import CurrentPrincipal
 
 router = domain_router("complaints")
+
+_ACTION_RULES = (
+    "请求体带详情接口返回的 `version`：状态不允许时返回 409 `complaint.invalid_transition`（附当前可执行的操作），"
+    "角色不允许时返回 403 `complaint.action_forbidden`，版本过期时返回 409 `complaint.version_conflict`。"
+    "成功时返回操作后的诉求详情。"
+)
 
 ACTION_ERRORS = problems(401, 403, 404, 409, 422)
 CREATE_ERRORS = problems(401, 403, 409, 422)
@@ -193,7 +199,12 @@ async def list_complaints(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/complaints/mine", summary="我的诉求（居民）", responses=problems(401))
+@router.get(
+    "/complaints/mine",
+    summary="我的诉求（居民）",
+    description="调用者本人提交的诉求，最新在前，游标分页。",
+    responses=problems(401),
+)
 async def list_my_complaints(
     session: Session, principal: CurrentPrincipal, filters: Filters, page: PageQuery
 ) -> Page[ComplaintSummary]:
@@ -204,6 +215,7 @@ async def list_my_complaints(
 @router.get(
     "/complaints/queues/dispatch",
     summary="派单队列（待受理、已受理、已退单、待裁定）",
+    description="派单员与督办员所在街道中待受理、已受理、已退单和待裁定的诉求。",
     responses=problems(401, 403),
 )
 async def dispatch_queue(
@@ -237,6 +249,8 @@ async def work_queue(
 @router.get(
     "/complaints/{complaint_id}",
     summary="诉求详情（含调用者可执行的操作）",
+    description="返回诉求内容、状态、办理单位、督办时限，以及调用者当前可执行的操作 `allowed_actions`；"
+    "无权查看时返回 404。",
     responses=problems(401, 404),
 )
 async def get_complaint(complaint_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> ComplaintOut:
@@ -257,7 +271,12 @@ async def _answer(session: Session, principal: CurrentPrincipal, complaint_id: u
     return await service.get_view(session, principal, complaint_id)
 
 
-@router.post("/complaints/{complaint_id}/accept", summary="受理（派单员）", responses=ACTION_ERRORS)
+@router.post(
+    "/complaints/{complaint_id}/accept",
+    summary="受理（派单员）",
+    description="派单员受理待受理的诉求，诉求进入“已受理”，等待派单。" + _ACTION_RULES,
+    responses=ACTION_ERRORS,
+)
 async def accept(
     complaint_id: uuid.UUID, body: AcceptIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
@@ -265,9 +284,14 @@ async def accept(
     return await _answer(session, principal, complaint_id)
 
 
-@router.post("/complaints/{complaint_id}/reject", summary="不予受理（派单员）", responses=ACTION_ERRORS)
+@router.post(
+    "/complaints/{complaint_id}/reject",
+    summary="不予受理（派单员）",
+    description="派单员以重复诉求、不属于本街道管辖或无效诉求为由不予受理，居民会收到通知。" + _ACTION_RULES,
+    responses=ACTION_ERRORS,
+)
 async def reject(
-    complaint_id: uuid.UUID, body: RejectIn, session: Session, principal: CurrentPrincipal
+    complaint_id: uuid.UUID, body: ComplaintRejectIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
     await service.reject(session, principal, complaint_id, body)
     return await _answer(session, principal, complaint_id)
@@ -276,6 +300,7 @@ async def reject(
 @router.post(
     "/complaints/{complaint_id}/dispatch",
     summary="派单（派单员）：一个主办单位和任意协办单位",
+    description="指定一个主办单位和任意个协办单位，诉求进入“已派单”；签收与办结时限自派单起计算。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def dispatch(
@@ -288,6 +313,7 @@ async def dispatch(
 @router.post(
     "/complaints/{complaint_id}/arbitrate",
     summary="裁定派单（督办员）：同一单位两次退单后由街道裁定",
+    description="同一单位第二次退单后诉求处于“待裁定”，由街道督办员指定办理单位并派单。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def arbitrate(
@@ -300,6 +326,7 @@ async def arbitrate(
 @router.post(
     "/complaints/{complaint_id}/redispatch",
     summary="改派（督办员）：例如重办时改由其他单位办理",
+    description="街道督办员把诉求改派给其他单位办理。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def redispatch(
@@ -309,7 +336,12 @@ async def redispatch(
     return await _answer(session, principal, complaint_id)
 
 
-@router.post("/complaints/{complaint_id}/sign", summary="签收（主办单位）", responses=ACTION_ERRORS)
+@router.post(
+    "/complaints/{complaint_id}/sign",
+    summary="签收（主办单位）",
+    description="主办单位签收派给本单位的诉求，诉求进入“办理中”。" + _ACTION_RULES,
+    responses=ACTION_ERRORS,
+)
 async def sign(complaint_id: uuid.UUID, body: SignIn, session: Session, principal: CurrentPrincipal) -> ComplaintOut:
     await service.sign(session, principal, complaint_id, body.version)
     return await _answer(session, principal, complaint_id)
@@ -318,6 +350,7 @@ async def sign(complaint_id: uuid.UUID, body: SignIn, session: Session, principa
 @router.post(
     "/complaints/{complaint_id}/return",
     summary="退单（主办单位）：退回派单员；同一单位第二次退单转督办员裁定",
+    description="主办单位说明理由后退回派单员重新派单；同一单位第二次退单时诉求转街道督办员裁定。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def return_complaint(
@@ -330,6 +363,7 @@ async def return_complaint(
 @router.post(
     "/complaints/{complaint_id}/resolve",
     summary="办结（主办单位）：办理结果和办结照片",
+    description="主办单位填写办理结果并可附办结照片；需核查的分类进入“待核查”，否则进入“待评价”。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def resolve(
@@ -339,7 +373,12 @@ async def resolve(
     return await _answer(session, principal, complaint_id)
 
 
-@router.post("/complaints/{complaint_id}/verify", summary="核查通过（网格员）", responses=ACTION_ERRORS)
+@router.post(
+    "/complaints/{complaint_id}/verify",
+    summary="核查通过（网格员）",
+    description="网格员核查办结情况属实，诉求进入“待评价”。" + _ACTION_RULES,
+    responses=ACTION_ERRORS,
+)
 async def verify(
     complaint_id: uuid.UUID, body: VerifyIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
@@ -347,7 +386,12 @@ async def verify(
     return await _answer(session, principal, complaint_id)
 
 
-@router.post("/complaints/{complaint_id}/send-back", summary="核查不通过，退回重办（网格员）", responses=ACTION_ERRORS)
+@router.post(
+    "/complaints/{complaint_id}/send-back",
+    summary="核查不通过，退回重办（网格员）",
+    description="网格员核查发现问题未解决，诉求退回重办。" + _ACTION_RULES,
+    responses=ACTION_ERRORS,
+)
 async def send_back(
     complaint_id: uuid.UUID, body: VerifyIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
@@ -358,6 +402,7 @@ async def send_back(
 @router.post(
     "/complaints/{complaint_id}/rate",
     summary="评价（居民）：未解决或不满意将重办",
+    description="居民评价办理结果；评价为未解决或不满意时诉求重办。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def rate(complaint_id: uuid.UUID, body: RateIn, session: Session, principal: CurrentPrincipal) -> ComplaintOut:
@@ -365,7 +410,12 @@ async def rate(complaint_id: uuid.UUID, body: RateIn, session: Session, principa
     return await _answer(session, principal, complaint_id)
 
 
-@router.post("/complaints/{complaint_id}/withdraw", summary="撤回（居民，办结前）", responses=ACTION_ERRORS)
+@router.post(
+    "/complaints/{complaint_id}/withdraw",
+    summary="撤回（居民，办结前）",
+    description="居民在办结前撤回自己的诉求，诉求进入“已撤回”。" + _ACTION_RULES,
+    responses=ACTION_ERRORS,
+)
 async def withdraw(
     complaint_id: uuid.UUID, body: WithdrawIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
@@ -376,6 +426,7 @@ async def withdraw(
 @router.post(
     "/complaints/{complaint_id}/merge",
     summary="合并重复诉求（派单员）：本诉求的居民改为关注主诉求",
+    description="派单员把重复诉求合并到仍在办理的主诉求，本诉求进入“已合并”，其居民改为关注主诉求。" + _ACTION_RULES,
     responses=ACTION_ERRORS,
 )
 async def merge(complaint_id: uuid.UUID, body: MergeIn, session: Session, principal: CurrentPrincipal) -> ComplaintOut:
@@ -393,6 +444,7 @@ class NoteOut(BaseModel):
     "/complaints/{complaint_id}/notes",
     status_code=201,
     summary="进展备注（工作人员，可设为仅内部可见）",
+    description="工作人员在时间线上记录办理进展，可附图片，可设为仅内部可见；不改变诉求状态。",
     responses=ACTION_ERRORS,
 )
 async def add_note(complaint_id: uuid.UUID, body: NoteIn, session: Session, principal: CurrentPrincipal) -> NoteOut:
@@ -406,6 +458,7 @@ async def add_note(complaint_id: uuid.UUID, body: NoteIn, session: Session, prin
     "/complaints/{complaint_id}/info",
     status_code=201,
     summary="补充信息（居民，诉求未结束时）",
+    description="居民在诉求结束前补充文字或图片；计时因等待居民而暂停时，补充信息会恢复计时。",
     responses=ACTION_ERRORS,
 )
 async def add_info(complaint_id: uuid.UUID, body: AddInfoIn, session: Session, principal: CurrentPrincipal) -> NoteOut:
@@ -464,6 +517,8 @@ async def _download(
 @router.get(
     "/complaint-photos/{photo_id}",
     summary="下载诉求图片（仅能查看该诉求的人）",
+    description="返回去除 EXIF 后的图片。尚未使用的图片仅上传者可下载；已用于诉求的图片仅能查看该诉求的人可下载，"
+    "内部备注的图片仅工作人员可下载；否则 404 `complaint.photo_not_found`。",
     response_class=Response,
     responses=_IMAGE_RESPONSE,
 )
@@ -476,6 +531,7 @@ async def download_photo(
 @router.get(
     "/complaint-photos/{photo_id}/thumbnail",
     summary="下载诉求图片缩略图",
+    description="返回 320 像素缩略图；权限同原图。",
     response_class=Response,
     responses=_IMAGE_RESPONSE,
 )

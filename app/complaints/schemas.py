@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.complaints.workflow import Action, State
+from app.complaints.workflow import ACTION_TITLES, Action, State
+from app.core.labels import labelled
 
 DESCRIPTION_MAX = 1000
 MAX_PHOTOS = 9
@@ -38,13 +39,32 @@ class SlaState(StrEnum):
     overdue = "overdue"  # 超期
 
 
+class StageOutcome(StrEnum):
+    met = "met"
+    missed = "missed"
+    cancelled = "cancelled"
+
+
+class ExtensionState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+labelled(Urgency, {"normal": "一般", "urgent": "紧急", "emergency": "特急"})
+labelled(Stage, {"accept": "受理派单", "sign": "签收", "resolve": "办结", "followup": "回访"})
+labelled(SlaState, {"on_track": "正常", "warning": "预警", "overdue": "超期"})
+labelled(StageOutcome, {"met": "按期", "missed": "超期", "cancelled": "取消"})
+labelled(ExtensionState, {"pending": "待审批", "approved": "已批准", "rejected": "未批准"})
+
+
 class StageOut(BaseModel):
     stage: Stage
     title: str = Field(examples=["办结"])
     started_at: datetime
     due_at: datetime
     ended_at: datetime | None
-    outcome: str | None = Field(description="met 按期 / missed 超期 / cancelled 取消（改派、撤回等）")
+    outcome: StageOutcome | None = Field(description="阶段结果（取消：改派、撤回等）；进行中为 null")
     wall_clock: bool = Field(description="true：按自然时间计时；false：按工作时间计时")
     budget_minutes: int = Field(description="本阶段时限（分钟，含已批准的延期）")
     elapsed_minutes: int = Field(description="已用时间（分钟；暂停期间不计）")
@@ -57,7 +77,7 @@ class ExtensionOut(BaseModel):
     complaint_id: uuid.UUID
     working_days: int
     reason: str
-    state: str = Field(description="pending 待审批 / approved 已批准 / rejected 未批准")
+    state: ExtensionState = Field(description="延期申请状态")
     requested_by: uuid.UUID
     decided_by: uuid.UUID | None
     decided_at: datetime | None
@@ -131,6 +151,110 @@ class Satisfaction(StrEnum):
     satisfied = "satisfied"  # 满意
     basically_satisfied = "basically_satisfied"  # 基本满意
     dissatisfied = "dissatisfied"  # 不满意
+
+
+labelled(
+    Channel,
+    {
+        "mini_program": "小程序",
+        "resident_group": "楼栋居民群",
+        "secretary_patrol": "书记巡访日",
+        "grid_patrol": "网格巡查",
+        "walk_in": "来访",
+        "hotline": "1890 热线",
+        "open311": "Open311 客户端",
+    },
+)
+labelled(
+    StaffChannel,
+    {
+        "resident_group": "楼栋居民群",
+        "secretary_patrol": "书记巡访日",
+        "grid_patrol": "网格巡查",
+        "walk_in": "来访",
+        "hotline": "1890 热线",
+    },
+)
+labelled(ContactPreference, {"phone": "电话联系", "wechat": "小程序消息", "none": "无需联系"})
+labelled(UnitType, {"grid": "网格", "department": "职能部门", "property_company": "物业公司", "street": "街道"})
+labelled(RejectReason, {"duplicate": "重复诉求", "out_of_jurisdiction": "不属于本街道管辖", "invalid": "无效诉求"})
+labelled(
+    ReturnReason,
+    {
+        "not_our_duty": "不属于本单位职责",
+        "wrong_location": "地址有误",
+        "insufficient_info": "信息不全",
+        "other": "其他",
+    },
+)
+labelled(Satisfaction, {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"})
+
+
+class PhotoPurpose(StrEnum):
+    submission = "submission"
+    note = "note"
+    resolution = "resolution"
+
+
+class AssignmentRole(StrEnum):
+    lead = "lead"
+    assist = "assist"
+
+
+labelled(PhotoPurpose, {"submission": "问题照片", "note": "进展照片", "resolution": "办结照片"})
+labelled(AssignmentRole, {"lead": "主办", "assist": "协办"})
+
+
+class TimelineAction(StrEnum):
+    """A timeline event: a workflow action, or one of the events around it (督办, 延期, 暂停计时 ...)."""
+
+    submit = "submit"
+    register = "register"
+    resolve_on_spot = "resolve_on_spot"
+    accept = "accept"
+    reject = "reject"
+    merge = "merge"
+    dispatch = "dispatch"
+    arbitrate = "arbitrate"
+    redispatch = "redispatch"
+    sign = "sign"
+    return_ = "return"
+    resolve = "resolve"
+    verify = "verify"
+    send_back = "send_back"
+    rate = "rate"
+    auto_close = "auto_close"
+    withdraw = "withdraw"
+    note = "note"
+    add_info = "add_info"
+    reopen = "reopen"
+    merged_duplicate = "merged_duplicate"
+    sla_pause = "sla_pause"
+    sla_resume = "sla_resume"
+    remind = "remind"
+    supervise = "supervise"
+    supervision_reply = "supervision_reply"
+    extension_requested = "extension_requested"
+    extension_approved = "extension_approved"
+    extension_rejected = "extension_rejected"
+    urgency_changed = "urgency_changed"
+
+
+# Titles of the timeline events that are not workflow actions (complaints.events.EVENT_TITLES must match).
+TIMELINE_EVENT_TITLES: dict[str, str] = {
+    "reopen": "重办",
+    "merged_duplicate": "合并重复诉求",
+    "sla_pause": "暂停计时（等待居民）",
+    "sla_resume": "恢复计时",
+    "remind": "催办",
+    "supervise": "督办",
+    "supervision_reply": "督办回复",
+    "extension_requested": "申请延期",
+    "extension_approved": "延期已批准",
+    "extension_rejected": "延期未批准",
+    "urgency_changed": "调整紧急程度",
+}
+labelled(TimelineAction, {**{a.value: t for a, t in ACTION_TITLES.items()}, **TIMELINE_EVENT_TITLES})
 
 
 _LOCATION_EXAMPLE: dict[str, Any] = {"compound_id": "2f0c1a2e-0000-5000-8000-000000000001", "building_id": None}
@@ -241,7 +365,7 @@ class AcceptIn(Versioned):
     model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1}]})
 
 
-class RejectIn(Versioned):
+class ComplaintRejectIn(Versioned):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"version": 1, "reason": "out_of_jurisdiction", "text": "属于相邻街道"}]}
     )
@@ -353,7 +477,7 @@ class CategoryOut(BaseModel):
 
 class PhotoOut(BaseModel):
     id: uuid.UUID
-    purpose: str | None = Field(description="submission / note / resolution；尚未使用时为 null")
+    purpose: PhotoPurpose | None = Field(description="图片用途；尚未使用时为 null")
     content_type: str = Field(examples=["image/jpeg"])
     width: int
     height: int
@@ -362,8 +486,8 @@ class PhotoOut(BaseModel):
     thumbnail_url: str
 
 
-class AssignmentOut(BaseModel):
-    role: str = Field(description="lead 主办 / assist 协办")
+class ComplaintAssignmentOut(BaseModel):
+    role: AssignmentRole = Field(description="主办或协办")
     unit_type: UnitType
     unit_id: uuid.UUID
     unit_name: str
@@ -412,7 +536,7 @@ class ComplaintOut(BaseModel):
     contact_name: str | None
     contact_phone: str | None = Field(description="经办人员看到完整号码，其他人看到 138****5678")
     photos: list[PhotoOut]
-    assignments: list[AssignmentOut] = Field(description="当前主办与协办单位")
+    assignments: list[ComplaintAssignmentOut] = Field(description="当前主办与协办单位")
     suggested_assignment: SuggestionOut | None = Field(description="派单建议（仅派单员在待派单时可见）")
     allowed_actions: list[Action] = Field(description="调用者当前可执行的操作，前端据此显示按钮")
     result_text: str | None
@@ -455,7 +579,7 @@ class ComplaintSummary(BaseModel):
 
 class TimelineEventOut(BaseModel):
     id: uuid.UUID
-    action: str = Field(examples=["dispatch"])
+    action: TimelineAction = Field(examples=["dispatch"])
     action_title: str = Field(examples=["派单"])
     actor: str = Field(examples=["网格员 张*"], description="操作人（居民看到掩码姓名）")
     actor_role: str = Field(examples=["grid_worker"])

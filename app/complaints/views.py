@@ -21,8 +21,8 @@ from app.complaints.models import (
 from app.complaints.photos import _photo_out
 from app.complaints.repository import ListFilters
 from app.complaints.schemas import (
-    AssignmentOut,
     Channel,
+    ComplaintAssignmentOut,
     ComplaintOut,
     ComplaintSummary,
     ContactPreference,
@@ -86,7 +86,7 @@ async def view(session: AsyncSession, principal: Principal, c: Complaint) -> Com
     for a in assignments:
         person_name = names.get(a.person_id) if a.person_id else None
         assignment_out.append(
-            AssignmentOut(
+            ComplaintAssignmentOut(
                 role=a.role,
                 unit_type=UnitType(a.unit_type),
                 unit_id=a.unit_id,

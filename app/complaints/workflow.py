@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.core.labels import labelled
+
 
 class State(StrEnum):
     pending = "pending"  # 待受理
@@ -41,6 +43,9 @@ STATE_TITLES: dict[State, str] = {
     State.withdrawn: "已撤回",
     State.merged: "已合并",
 }
+
+
+labelled(State, STATE_TITLES)
 
 
 class Action(StrEnum):
@@ -86,6 +91,9 @@ ACTION_TITLES: dict[Action, str] = {
     Action.note: "进展备注",
     Action.add_info: "补充信息",
 }
+
+
+labelled(Action, ACTION_TITLES)
 
 
 class Actor(StrEnum):

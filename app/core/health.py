@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import problem_response
+from app.core.errors import ProblemType, problem_response, problem_type
 from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
 
@@ -21,8 +21,15 @@ log = logging.getLogger("app.health")
 # ``app.state.readiness_checks``: async (session, app) -> warnings, run on every /readyz call.
 ReadinessCheck = Callable[[AsyncSession, FastAPI], Awaitable[list[str]]]
 
+DATABASE_UNAVAILABLE = problem_type("system.database_unavailable", 503, "数据库不可用", "/readyz 无法连接数据库")
+MIGRATIONS_PENDING = problem_type("system.migrations_pending", 503, "数据库迁移未完成", "/readyz 发现迁移未到最新")
 
-@router.get("/healthz", summary="进程存活检查")
+
+def _problem(request: Request, kind: ProblemType, detail: str) -> JSONResponse:
+    return problem_response(request, kind.status, kind.code, kind.title, detail)
+
+
+@router.get("/healthz", summary="进程存活检查", description="进程在运行即返回 200，不访问数据库。")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -30,6 +37,8 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="就绪检查：数据库可用且迁移已到最新",
+    description="负载均衡用：数据库可连接且迁移已到最新时返回 200，"
+    "`warnings` 列出需要处理的事项（如未录入的节假日年份）；否则 503。",
     responses=problems(503),
 )
 async def readyz(request: Request) -> Any:
@@ -50,13 +59,11 @@ async def readyz(request: Request) -> Any:
                         log.exception("readiness check failed")
                         warnings.append(f"{getattr(check, '__name__', 'check')}: 检查失败")
     except Exception:
-        return problem_response(request, 503, "system.database_unavailable", "数据库不可用", "无法连接数据库")
+        return _problem(request, DATABASE_UNAVAILABLE, "无法连接数据库")
     if current != expected:
-        return problem_response(
+        return _problem(
             request,
-            503,
-            "system.migrations_pending",
-            "数据库迁移未完成",
+            MIGRATIONS_PENDING,
             f"当前版本 {sorted(current)}，应为 {sorted(expected)}；请运行 jincheng migrate upgrade",
         )
     return JSONResponse({"status": "ready", "migrations": sorted(current), "warnings": warnings})
@@ -65,6 +72,7 @@ async def readyz(request: Request) -> Any:
 @router.get(
     "/metrics",
     summary="Prometheus 指标",
+    description="Prometheus 抓取的请求计数与耗时等指标（文本格式）。",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"}},
 )

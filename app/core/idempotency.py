@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, TimestampMixin, uuid_pk
-from app.core.errors import ProblemError
+from app.core.errors import ProblemError, problem_type
 
 LEASE = timedelta(minutes=2)
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -77,20 +77,18 @@ def _route_name(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
+KEY_REUSED = problem_type("idempotency.key_reused", 422, "幂等键已用于另一请求", "同一 Idempotency-Key 用于不同请求体")
+IN_PROGRESS = problem_type(
+    "idempotency.in_progress", 409, "相同请求正在处理", "同一 Idempotency-Key 的首次请求尚未完成"
+)
+
+
 def key_reused() -> ProblemError:
-    return ProblemError(
-        422, "idempotency.key_reused", "幂等键已用于另一请求", "同一个 Idempotency-Key 只能用于内容相同的请求"
-    )
+    return KEY_REUSED.error("同一个 Idempotency-Key 只能用于内容相同的请求")
 
 
 def in_progress() -> ProblemError:
-    return ProblemError(
-        409,
-        "idempotency.in_progress",
-        "相同请求正在处理",
-        "使用该 Idempotency-Key 的第一次请求仍在处理，请稍后重试",
-        headers={"Retry-After": "2"},
-    )
+    return IN_PROGRESS.error("使用该 Idempotency-Key 的第一次请求仍在处理，请稍后重试", headers={"Retry-After": "2"})
 
 
 async def _claim(

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from app.core.errors import Problem
+from app.core.errors import PROBLEM_TYPES, Problem
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
@@ -29,6 +29,7 @@ DESCRIPTION = """\
 
 TAGS: list[dict[str, str]] = [
     {"name": "system", "description": "健康检查与监控"},
+    {"name": "meta", "description": "目录：错误码、枚举值的中文标签"},
     {"name": "org", "description": "组织架构：街道、社区、网格、小区、楼栋、职能部门、物业公司"},
     {"name": "calendar", "description": "工作日历：法定节假日、调休上班日与街道自定调整，用于计算办理时限"},
     {"name": "notifications", "description": "我的消息：站内通知（受理、派单、办结、催办、督办等）"},
@@ -53,7 +54,7 @@ TAGS: list[dict[str, str]] = [
 
 # `openapi_extra=PUBLIC` on a route that is public on purpose (no token needed). A test checks that every
 # /api/v1 operation either declares the bearer scheme and answers 401 without a token, or carries this mark.
-PUBLIC: dict[str, Any] = {"x-public": True}
+PUBLIC: dict[str, Any] = {"x-public": True, "security": []}
 
 _STATUS_TEXT = {
     400: "请求格式错误（例如 JSON 语法错误）",
@@ -120,6 +121,129 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
         components.pop(unused, None)
 
 
+# Code prefixes any operation may answer with, and per tag the domains whose codes its operations may raise.
+# A tag not listed here may raise the codes named after it (tag `volunteers` → `volunteers.*` / `volunteer.*`).
+_COMMON_PREFIXES = ("request", "auth", "pagination", "server", "idempotency", "content")
+_TAG_PREFIXES: dict[str, tuple[str, ...]] = {
+    "auth": ("wechat", "user"),
+    "me": ("user", "household", "wechat", "notification"),
+    "access": ("role", "invite", "user", "org"),
+    "households": ("household", "org"),
+    "complaints": ("complaint", "org", "sla"),
+    "trustfund": ("trustfund", "ledger", "org"),
+    "sla": ("sla", "complaint", "org"),
+    "stats": ("stats",),
+    "calendar": ("calendar", "org"),
+    "notifications": ("notification",),
+    "org": ("org",),
+}
+
+
+def _prefixes(tags: list[str]) -> set[str]:
+    found = set(_COMMON_PREFIXES)
+    for tag in tags:
+        found.update(_TAG_PREFIXES.get(tag, (tag, tag.removesuffix("s"))))
+    return found
+
+
+def _declare_problem_codes(schema: dict[str, Any]) -> None:
+    """`Problem.code` as an enum of the catalogue; on each operation `x-problem-codes`: the codes of its
+    declared error statuses within its domains (a superset: a client handles each, most never occur)."""
+    codes = sorted(PROBLEM_TYPES)
+    schema["components"]["schemas"]["Problem"]["properties"]["code"]["enum"] = codes
+    for path_item in schema.get("paths", {}).values():
+        for method, op in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            prefixes = _prefixes(op.get("tags", []))
+            listed: list[str] = []
+            for status, resp in op.get("responses", {}).items():
+                if not status.startswith(("4", "5")):
+                    continue
+                mine = [
+                    t.code
+                    for t in sorted(PROBLEM_TYPES.values(), key=lambda t: t.code)
+                    if str(t.status) == status and t.code.split(".", 1)[0] in prefixes
+                ]
+                if mine:
+                    resp["x-problem-codes"] = mine
+                    resp["description"] = f"{resp.get('description', '错误')}。可能的错误码：{'、'.join(mine)}"
+                listed.extend(mine)
+            op["x-problem-codes"] = listed
+
+
+# Multipart bodies FastAPI would name `Body_<operationId>`: their published names.
+UPLOAD_BODY_NAMES = {
+    "complaints-upload_photo": "ComplaintPhotoUpload",
+    "trustfund-import_incomes": "IncomeImportUpload",
+    "trustfund-upload_voucher": "VoucherUpload",
+}
+
+
+def _binary_uploads(node: Any) -> None:
+    """File fields as `format: binary` (what generators turn into a real file upload), not contentMediaType."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("contentMediaType") == "application/octet-stream":
+            node.pop("contentMediaType")
+            node["format"] = "binary"
+        for value in node.values():
+            _binary_uploads(value)
+    elif isinstance(node, list):
+        for item in node:
+            _binary_uploads(item)
+
+
+def _published_name(name: str) -> str | None:
+    """`Body_<operationId>` → its upload name; `Page_ComplaintSummary_` → `ComplaintSummaryPage`,
+    `Page_StreetOut_` → `StreetPage`; None for names that are fine as they are."""
+    if name.startswith("Body_"):
+        op_id = name.removeprefix("Body_")
+        fallback = "".join(part.title() for part in op_id.replace("-", "_").split("_")) + "Upload"
+        return UPLOAD_BODY_NAMES.get(op_id, fallback)
+    if name.startswith("Page_") and name.endswith("_"):
+        return name.removeprefix("Page_").removesuffix("_").removesuffix("Out") + "Page"
+    return None
+
+
+def _rename_generated_schemas(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    renames: dict[str, str] = {}
+    for name in list(components):
+        new = _published_name(name)
+        if new is None:
+            continue
+        if new in components:
+            raise ValueError(f"schema name {new} (from {name}) is taken")
+        body = components.pop(name)
+        body["title"] = new
+        components[new] = body
+        renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
+
+    def fix_refs(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref in renames:
+                node["$ref"] = renames[ref]
+            for value in node.values():
+                fix_refs(value)
+        elif isinstance(node, list):
+            for item in node:
+                fix_refs(item)
+
+    fix_refs(schema)
+    _binary_uploads(schema)
+
+
+def _describe_success(schema: dict[str, Any]) -> None:
+    """FastAPI's English "Successful Response" becomes Chinese text naming what the operation does."""
+    for path_item in schema.get("paths", {}).values():
+        for op in path_item.values():
+            for status, resp in op.get("responses", {}).items():
+                if status.startswith(("2", "3")) and resp.get("description") == "Successful Response":
+                    what = op.get("summary", "")
+                    resp["description"] = f"成功：{what}" if status != "204" else f"成功，无响应体：{what}"
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -138,6 +262,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for name, sub in schema["components"]["schemas"]["Problem"].pop("$defs", {}).items():
         schema["components"]["schemas"].setdefault(name, sub)
     _declare_common_statuses(schema)
+    _declare_problem_codes(schema)
+    _rename_generated_schemas(schema)
+    _describe_success(schema)
     app.openapi_schema = schema
     return schema
 

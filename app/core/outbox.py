@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import Clock
 from app.core.db import Base
+from app.core.labels import labelled
 from app.core.settings import Settings
 
 
@@ -40,6 +41,9 @@ class OutboxStatus(StrEnum):
     pending = "pending"
     delivered = "delivered"
     dead = "dead"
+
+
+labelled(OutboxStatus, {"pending": "待投递", "delivered": "已投递", "dead": "已搁置"})
 
 
 class OutboxMessage(Base):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Session
-from app.core.errors import ProblemError, not_found
+from app.core.errors import problem_type
 from app.core.openapi import problems
 from app.core.outbox import OutboxMessage, OutboxStatus
 from app.core.pagination import Page, PageParams, PageQuery, keyset_page
@@ -38,6 +38,10 @@ class OutboxOut(BaseModel):
     delivered_at: datetime | None
 
 
+OUTBOX_NOT_FOUND = problem_type("outbox.not_found", 404, "消息不存在", "消息不存在或不属于调用者的街道")
+OUTBOX_NOT_DEAD = problem_type("outbox.not_dead", 409, "只能重放已搁置的消息", "重放未搁置（dead）的消息")
+
+
 async def list_messages(
     session: AsyncSession, street_ids: set[uuid.UUID], status: OutboxStatus, params: PageParams
 ) -> tuple[list[OutboxMessage], str | None]:
@@ -61,9 +65,9 @@ async def replay_message(session: AsyncSession, street_ids: set[uuid.UUID], mess
         )
     ).scalar_one_or_none()
     if row is None:
-        raise not_found("outbox.not_found", "消息不存在")
+        raise OUTBOX_NOT_FOUND.error()
     if row.status != OutboxStatus.dead:
-        raise ProblemError(409, "outbox.not_dead", "只能重放已搁置的消息", f"该消息状态为 {row.status}")
+        raise OUTBOX_NOT_DEAD.error(f"该消息状态为 {row.status}")
     values: dict[str, Any] = {"status": OutboxStatus.pending.value, "attempts": 0, "available_at": func.now()}
     refreshed = (
         await session.execute(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.errors import ProblemError
+from app.core.errors import ProblemError, problem_type
 
 T = TypeVar("T")
 KeyColumn = ColumnElement[Any] | QueryableAttribute[Any]
@@ -48,8 +48,11 @@ def _page_params(
 PageQuery = Annotated[PageParams, Depends(_page_params)]
 
 
+INVALID_CURSOR = problem_type("pagination.invalid_cursor", 422, "分页游标无效", "cursor 被改动或来自另一个列表")
+
+
 def invalid_cursor() -> ProblemError:
-    return ProblemError(422, "pagination.invalid_cursor", "分页游标无效", "请去掉 cursor 参数从第一页重新获取")
+    return INVALID_CURSOR.error("请去掉 cursor 参数从第一页重新获取")
 
 
 def _encode_value(value: Any) -> list[Any]:

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.labels import labelled
+
 _TICKET_EXAMPLE: dict[str, Any] = {
     "ticket_number": "1890-20261203-0001",
     "call_time": "2026-12-03T01:58:00Z",
@@ -29,6 +31,9 @@ class HotlineUrgency(StrEnum):
     normal = "normal"  # 一般
     urgent = "urgent"  # 紧急
     emergency = "emergency"  # 特急
+
+
+labelled(HotlineUrgency, {"normal": "一般", "urgent": "紧急", "emergency": "特急"})
 
 
 class HotlineTicketIn(BaseModel):
@@ -94,6 +99,10 @@ class HotlineSatisfaction(StrEnum):
     satisfied = "满意"
     basically_satisfied = "基本满意"
     dissatisfied = "不满意"
+
+
+labelled(HotlineSolved, {"已解决": "已解决", "未解决": "未解决"})
+labelled(HotlineSatisfaction, {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"})
 
 
 class HotlineCallbackIn(HotlineAgentIn):

@@ -1,105 +1,122 @@
-"""Identity problems with stable codes."""
+"""Identity problems with stable codes. Each code is declared once (`problem_type`) next to its constructor."""
 
 from __future__ import annotations
 
-from app.core.errors import ProblemError
+from app.core.errors import ProblemError, ProblemType, problem_type
 
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="jincheng"'}
 
+INVALID_REFRESH_TOKEN = problem_type("auth.invalid_refresh_token", 401, "刷新令牌无效", "刷新令牌格式错误或无法识别")
+REFRESH_TOKEN_EXPIRED = problem_type("auth.refresh_token_expired", 401, "刷新令牌已过期", "刷新令牌超过有效期")
+REFRESH_TOKEN_REVOKED = problem_type("auth.refresh_token_revoked", 401, "登录已失效", "该登录已退出或被注销")
+REFRESH_TOKEN_REUSED = problem_type(
+    "auth.refresh_token_reused", 401, "刷新令牌被重复使用", "同一刷新令牌第二次使用：整个登录被注销"
+)
+INVALID_CREDENTIALS = problem_type("auth.invalid_credentials", 401, "用户名或密码错误", "工作人员密码登录失败")
+ACCOUNT_LOCKED = problem_type("auth.account_locked", 429, "账号已被临时锁定", "密码连续错误 5 次后 15 分钟内再登录")
+ACCOUNT_DISABLED = problem_type("auth.account_disabled", 401, "账号已停用", "已停用的账号登录或刷新")
+ROLE_SCOPE_FORBIDDEN = problem_type("role.scope_forbidden", 403, "超出授权范围", "在自己管辖范围外授予或撤销角色")
+ROLE_NOT_ASSIGNABLE = problem_type("role.not_assignable", 422, "该角色不能这样授予", "角色与范围类型不匹配等")
+ROLE_SCOPE_NOT_FOUND = problem_type("role.scope_not_found", 404, "角色范围对应的单位不存在", "授予角色时范围单位不存在")
+USER_NOT_FOUND = problem_type("user.not_found", 404, "用户不存在", "指定的用户不存在")
+ROLE_ALREADY_ASSIGNED = problem_type("role.already_assigned", 409, "该用户已拥有此角色", "重复授予同一角色")
+ASSIGNMENT_NOT_FOUND = problem_type("role.assignment_not_found", 404, "角色授予记录不存在", "撤销不存在的角色授予")
+INVITE_NOT_FOUND = problem_type("invite.not_found", 404, "邀请码不存在", "兑换不存在的邀请码")
+INVITE_USED = problem_type("invite.used", 409, "邀请码已被使用", "兑换已被使用过的邀请码")
+INVITE_EXPIRED = problem_type("invite.expired", 410, "邀请码已过期", "兑换超过 7 天的邀请码")
+HOUSEHOLD_NOT_FOUND = problem_type("household.not_found", 404, "房屋不存在", "申请绑定的房屋不存在")
+HOUSEHOLD_ALREADY_BOUND = problem_type("household.already_bound", 409, "已绑定或已申请绑定该房屋", "重复申请绑定")
+BINDING_NOT_FOUND = problem_type("household.binding_not_found", 404, "绑定申请不存在", "审核不存在或无权查看的绑定申请")
+BINDING_NOT_PENDING = problem_type("household.not_pending", 409, "该申请已处理", "审核已通过或已驳回的申请")
+CONTENT_RISKY = problem_type("content.risky", 422, "内容未通过安全检测", "微信内容安全检测判定文本有风险")
 
-def _401(code: str, title: str, detail: str) -> ProblemError:
-    return ProblemError(401, code, title, detail, headers=WWW_AUTHENTICATE)
+
+def _401(kind: ProblemType, detail: str) -> ProblemError:
+    return kind.error(detail, headers=WWW_AUTHENTICATE)
 
 
 def invalid_refresh_token() -> ProblemError:
-    return _401("auth.invalid_refresh_token", "刷新令牌无效", "请重新登录")
+    return _401(INVALID_REFRESH_TOKEN, "请重新登录")
 
 
 def refresh_token_expired() -> ProblemError:
-    return _401("auth.refresh_token_expired", "刷新令牌已过期", "请重新登录")
+    return _401(REFRESH_TOKEN_EXPIRED, "请重新登录")
 
 
 def refresh_token_revoked() -> ProblemError:
-    return _401("auth.refresh_token_revoked", "登录已失效", "该登录已注销，请重新登录")
+    return _401(REFRESH_TOKEN_REVOKED, "该登录已注销，请重新登录")
 
 
 def refresh_token_reused() -> ProblemError:
-    return _401(
-        "auth.refresh_token_reused",
-        "刷新令牌被重复使用",
-        "检测到刷新令牌被重复使用，为保护账号安全，本次登录已全部注销，请重新登录",
-    )
+    return _401(REFRESH_TOKEN_REUSED, "检测到刷新令牌被重复使用，为保护账号安全，本次登录已全部注销，请重新登录")
 
 
 def invalid_credentials() -> ProblemError:
-    return _401("auth.invalid_credentials", "用户名或密码错误", "请检查后重试；连续失败 5 次将锁定 15 分钟")
+    return _401(INVALID_CREDENTIALS, "请检查后重试；连续失败 5 次将锁定 15 分钟")
 
 
 def account_locked(retry_after: int) -> ProblemError:
-    return ProblemError(
-        429,
-        "auth.account_locked",
-        "账号已被临时锁定",
+    return ACCOUNT_LOCKED.error(
         f"密码连续错误次数过多，请 {max(retry_after // 60, 1)} 分钟后再试",
         headers={"Retry-After": str(retry_after)},
     )
 
 
 def account_disabled() -> ProblemError:
-    return _401("auth.account_disabled", "账号已停用", "请联系街道管理员")
+    return _401(ACCOUNT_DISABLED, "请联系街道管理员")
 
 
 def scope_forbidden(detail: str = "只能在自己管辖范围内授予角色") -> ProblemError:
-    return ProblemError(403, "role.scope_forbidden", "超出授权范围", detail)
+    return ROLE_SCOPE_FORBIDDEN.error(detail)
 
 
 def role_not_assignable(detail: str) -> ProblemError:
-    return ProblemError(422, "role.not_assignable", "该角色不能这样授予", detail)
+    return ROLE_NOT_ASSIGNABLE.error(detail)
 
 
 def scope_not_found() -> ProblemError:
-    return ProblemError(404, "role.scope_not_found", "角色范围对应的单位不存在")
+    return ROLE_SCOPE_NOT_FOUND.error()
 
 
 def user_not_found() -> ProblemError:
-    return ProblemError(404, "user.not_found", "用户不存在")
+    return USER_NOT_FOUND.error()
 
 
 def role_already_held() -> ProblemError:
-    return ProblemError(409, "role.already_assigned", "该用户已拥有此角色")
+    return ROLE_ALREADY_ASSIGNED.error()
 
 
 def assignment_not_found() -> ProblemError:
-    return ProblemError(404, "role.assignment_not_found", "角色授予记录不存在")
+    return ASSIGNMENT_NOT_FOUND.error()
 
 
 def invite_not_found() -> ProblemError:
-    return ProblemError(404, "invite.not_found", "邀请码不存在", "请核对邀请码")
+    return INVITE_NOT_FOUND.error("请核对邀请码")
 
 
 def invite_used() -> ProblemError:
-    return ProblemError(409, "invite.used", "邀请码已被使用", "每个邀请码只能使用一次，请联系邀请人重新生成")
+    return INVITE_USED.error("每个邀请码只能使用一次，请联系邀请人重新生成")
 
 
 def invite_expired() -> ProblemError:
-    return ProblemError(410, "invite.expired", "邀请码已过期", "邀请码 7 天内有效，请联系邀请人重新生成")
+    return INVITE_EXPIRED.error("邀请码 7 天内有效，请联系邀请人重新生成")
 
 
 def household_not_found() -> ProblemError:
-    return ProblemError(404, "household.not_found", "房屋不存在", "请核对小区、楼栋、单元和房号")
+    return HOUSEHOLD_NOT_FOUND.error("请核对小区、楼栋、单元和房号")
 
 
 def binding_exists() -> ProblemError:
-    return ProblemError(409, "household.already_bound", "已绑定或已申请绑定该房屋")
+    return HOUSEHOLD_ALREADY_BOUND.error()
 
 
 def binding_not_found() -> ProblemError:
-    return ProblemError(404, "household.binding_not_found", "绑定申请不存在")
+    return BINDING_NOT_FOUND.error()
 
 
 def binding_not_pending() -> ProblemError:
-    return ProblemError(409, "household.not_pending", "该申请已处理", "只能审核待审核的申请")
+    return BINDING_NOT_PENDING.error("只能审核待审核的申请")
 
 
 def content_risky() -> ProblemError:
-    return ProblemError(422, "content.risky", "内容未通过安全检测", "请修改后重试")
+    return CONTENT_RISKY.error("请修改后重试")

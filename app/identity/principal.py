@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from app.core.db import Session
-from app.core.errors import ProblemError
+from app.core.errors import FORBIDDEN, UNAUTHENTICATED, ProblemError, registered
 from app.core.security import InvalidToken, verify_access_token
 from app.core.settings import Settings
 from app.identity.models import RoleAssignment, User
@@ -51,13 +51,12 @@ class Principal:
 
 
 def unauthenticated(detail: str = "请先登录") -> ProblemError:
-    return ProblemError(
-        401, "auth.unauthenticated", "未登录或凭证无效", detail, headers={"WWW-Authenticate": 'Bearer realm="jincheng"'}
-    )
+    return UNAUTHENTICATED.error(detail, headers={"WWW-Authenticate": 'Bearer realm="jincheng"'})
 
 
-def forbidden(detail: str = "当前角色无权执行此操作", code: str = "auth.forbidden") -> ProblemError:
-    return ProblemError(403, code, "无权执行此操作", detail)
+def forbidden(detail: str = "当前角色无权执行此操作", code: str = FORBIDDEN.code) -> ProblemError:
+    # `code` names a declared 403 of the caller's domain (e.g. complaint.action_forbidden).
+    return registered(code).error(detail)
 
 
 async def load_principal(session: Session, user_id: uuid.UUID, token_version: int) -> Principal | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.core.labels import labelled
+
 
 class ScopeType(StrEnum):
     none = "none"
@@ -67,3 +69,18 @@ ROLE_TITLES: dict[Role, str] = {
     Role.volunteer_leader: "志愿队长",
     Role.merchant_operator: "商户运营",
 }
+labelled(Role, ROLE_TITLES)
+labelled(
+    ScopeType,
+    {
+        "none": "无范围",
+        "street": "街道",
+        "community": "社区",
+        "grid": "网格",
+        "building": "楼栋",
+        "compound": "小区",
+        "department": "职能部门",
+        "team": "志愿服务队",
+        "merchant": "商户",
+    },
+)

@@ -19,11 +19,11 @@ from app.identity.principal import CurrentPrincipal, Principal, require_roles
 from app.identity.roles import Role, ScopeType
 from app.identity.schemas import (
     AssignmentIn,
-    AssignmentOut,
     AuditOut,
     BindIn,
+    BindingDecisionIn,
+    BindingRejectIn,
     BindingRequestOut,
-    DecisionIn,
     HouseholdBindingOut,
     InviteIn,
     InviteOut,
@@ -34,7 +34,7 @@ from app.identity.schemas import (
     PhoneOut,
     RedeemIn,
     RefreshIn,
-    RejectIn,
+    RoleAssignmentOut,
     TokenPair,
     UserBrief,
     WeChatLoginIn,
@@ -120,12 +120,22 @@ async def logout(body: RefreshIn, session: Session) -> Response:
 # -- me ------------------------------------------------------------------------------------------
 
 
-@me_router.get("/me", summary="当前用户：资料、角色与绑定的房屋", responses=problems(401))
+@me_router.get(
+    "/me",
+    summary="当前用户：资料、角色与绑定的房屋",
+    description="登录后首先调用：返回昵称、头像、本人完整手机号、角色（含中文名与范围）和已绑定的房屋。",
+    responses=problems(401),
+)
 async def get_me(principal: CurrentPrincipal, session: Session) -> MeOut:
     return await service.get_me(session, principal.user_id)
 
 
-@me_router.patch("/me", summary="修改昵称与头像", responses=problems(401, 422, 429, 502, 503))
+@me_router.patch(
+    "/me",
+    summary="修改昵称与头像",
+    description="只修改给出的字段；昵称经微信内容安全检测，未通过返回 422 `content.risky`。",
+    responses=problems(401, 422, 429, 502, 503),
+)
 async def update_me(body: MePatch, principal: CurrentPrincipal, session: Session, wechat: WeChat) -> MeOut:
     return await service.update_me(
         session, wechat, principal, body.nickname, str(body.avatar_url) if body.avatar_url else None
@@ -153,13 +163,17 @@ async def set_phone(body: PhoneIn, principal: CurrentPrincipal, session: Session
     status_code=201,
     responses=problems(401, 403, 404, 409),
 )
-async def grant_role(body: AssignmentIn, principal: CurrentPrincipal, session: Session) -> AssignmentOut:
+async def grant_role(body: AssignmentIn, principal: CurrentPrincipal, session: Session) -> RoleAssignmentOut:
     assignment = await access.grant(session, principal, body.user_id, body.role, body.scope_id)
-    return AssignmentOut.model_validate(assignment)
+    return RoleAssignmentOut.model_validate(assignment)
 
 
 @access_router.delete(
-    "/role-assignments/{assignment_id}", summary="撤销角色", status_code=204, responses=problems(401, 403, 404)
+    "/role-assignments/{assignment_id}",
+    summary="撤销角色",
+    description="撤销一条角色授予，范围规则与授予相同；越权返回 403 `role.scope_forbidden`。",
+    status_code=204,
+    responses=problems(401, 403, 404),
 )
 async def revoke_role(assignment_id: uuid.UUID, principal: CurrentPrincipal, session: Session) -> Response:
     await access.revoke(session, principal, assignment_id)
@@ -191,9 +205,9 @@ async def create_invite(body: InviteIn, principal: CurrentPrincipal, session: Se
     description="已使用的邀请码返回 409，过期的返回 410。",
     responses=problems(401, 404, 409, 410),
 )
-async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> AssignmentOut:
+async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> RoleAssignmentOut:
     assignment = await access.redeem_invite(session, principal, body.code)
-    return AssignmentOut.model_validate(assignment)
+    return RoleAssignmentOut.model_validate(assignment)
 
 
 @access_router.get(
@@ -266,10 +280,11 @@ async def list_binding_requests(
 @households_router.post(
     "/household-bindings/{binding_id}/approve",
     summary="通过房屋绑定申请",
+    description="社区工作人员或小区物业经理审核通过待审核的绑定申请，居民随即与该房屋绑定；已处理的申请返回 409。",
     responses=problems(401, 403, 404, 409),
 )
 async def approve_binding(
-    binding_id: uuid.UUID, body: DecisionIn, principal: CurrentPrincipal, session: Session
+    binding_id: uuid.UUID, body: BindingDecisionIn, principal: CurrentPrincipal, session: Session
 ) -> HouseholdBindingOut:
     decided = await binding.decide(session, principal, binding_id, True, body.reason)
     return HouseholdBindingOut.model_validate(decided)
@@ -278,10 +293,11 @@ async def approve_binding(
 @households_router.post(
     "/household-bindings/{binding_id}/reject",
     summary="驳回房屋绑定申请（须填写理由）",
+    description="驳回待审核的绑定申请，理由会展示给申请人；已处理的申请返回 409。",
     responses=problems(401, 403, 404, 409),
 )
 async def reject_binding(
-    binding_id: uuid.UUID, body: RejectIn, principal: CurrentPrincipal, session: Session
+    binding_id: uuid.UUID, body: BindingRejectIn, principal: CurrentPrincipal, session: Session
 ) -> HouseholdBindingOut:
     decided = await binding.decide(session, principal, binding_id, False, body.reason)
     return HouseholdBindingOut.model_validate(decided)

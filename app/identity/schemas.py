@@ -2,14 +2,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from app.core.labels import labelled
 from app.identity.roles import Role, ScopeType
 
-Relation = Literal["owner", "tenant", "family"]
-BindingStatus = Literal["pending", "approved", "rejected"]
+
+class HouseholdRelation(StrEnum):
+    owner = "owner"
+    tenant = "tenant"
+    family = "family"
+
+
+class BindingStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+labelled(HouseholdRelation, {"owner": "业主", "tenant": "租户", "family": "家庭成员"})
+labelled(BindingStatus, {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"})
 
 
 class WeChatLoginIn(BaseModel):
@@ -49,7 +64,7 @@ class HouseholdBindingOut(BaseModel):
     household_id: uuid.UUID
     compound_id: uuid.UUID
     label: str | None = Field(default=None, description="楼栋单元房号", examples=["3栋2单元301"])
-    relation: Relation
+    relation: HouseholdRelation
     status: BindingStatus
     reason: str | None = Field(default=None, description="驳回理由")
     created_at: datetime
@@ -116,7 +131,7 @@ class AssignmentIn(BaseModel):
     scope_id: uuid.UUID | None = Field(default=None, description="角色范围单位的 id（网格、社区、小区……）")
 
 
-class AssignmentOut(BaseModel):
+class RoleAssignmentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     user_id: uuid.UUID
@@ -165,18 +180,18 @@ class BindIn(BaseModel):
     building_id: uuid.UUID
     unit: str = Field(min_length=1, max_length=16, description="单元号", examples=["2"])
     room: str = Field(min_length=1, max_length=16, description="房号", examples=["301"])
-    relation: Relation = Field(description="owner 业主 / tenant 租户 / family 家庭成员")
+    relation: HouseholdRelation = Field(description="与房屋的关系")
 
 
 class BindingRequestOut(HouseholdBindingOut):
     applicant: UserBrief
 
 
-class DecisionIn(BaseModel):
+class BindingDecisionIn(BaseModel):
     reason: str | None = Field(default=None, min_length=1, max_length=256, examples=["房产证信息与登记不符"])
 
 
-class RejectIn(BaseModel):
+class BindingRejectIn(BaseModel):
     reason: str = Field(min_length=1, max_length=256, description="驳回理由（必填）", examples=["房产证信息与登记不符"])
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.core.labels import labelled
+
 
 class NotifyEvent(StrEnum):
     # Residents hear about their complaint.
@@ -18,5 +20,20 @@ class NotifyEvent(StrEnum):
     task_reminded = "task_reminded"  # 催办
     task_supervised = "task_supervised"  # 督办
 
+
+labelled(
+    NotifyEvent,
+    {
+        "complaint_accepted": "诉求已受理",
+        "complaint_rejected": "诉求不予受理",
+        "complaint_dispatched": "诉求已派单",
+        "complaint_resolved": "诉求已办结（请评价）",
+        "complaint_reopened": "诉求重办",
+        "complaint_extended": "诉求延期",
+        "task_dispatched": "新派单",
+        "task_reminded": "催办",
+        "task_supervised": "督办",
+    },
+)
 
 SUBSCRIBE_KIND = "wechat.subscribe"

@@ -21,6 +21,7 @@ router = domain_router("notifications")
 @router.get(
     "/me/notifications",
     summary="我的消息（最新在前）",
+    description="调用者的站内通知，最新在前，游标分页；`unread_only=true` 只看未读。",
     responses=problems(401),
 )
 async def list_notifications(
@@ -33,7 +34,12 @@ async def list_notifications(
     return Page(items=[NotificationOut.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/me/notifications/unread-count", summary="未读消息数", responses=problems(401))
+@router.get(
+    "/me/notifications/unread-count",
+    summary="未读消息数",
+    description="调用者未读通知的条数，用于角标。",
+    responses=problems(401),
+)
 async def unread_count(session: Session, principal: CurrentPrincipal) -> UnreadCount:
     return UnreadCount(unread=await service.unread_count(session, principal.user_id))
 
@@ -48,6 +54,11 @@ async def mark_read(notification_id: uuid.UUID, session: Session, principal: Cur
     return NotificationOut.model_validate(await service.mark_read(session, principal.user_id, notification_id))
 
 
-@router.post("/me/notifications/read-all", summary="全部标为已读", responses=problems(401))
+@router.post(
+    "/me/notifications/read-all",
+    summary="全部标为已读",
+    description="把调用者全部未读通知标为已读，返回本次标记的条数。",
+    responses=problems(401),
+)
 async def mark_all_read(session: Session, principal: CurrentPrincipal) -> MarkedAll:
     return MarkedAll(updated=await service.mark_all_read(session, principal.user_id))

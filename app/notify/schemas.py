@@ -7,12 +7,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.notify.events import NotifyEvent
+
 
 class NotificationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    event: str = Field(description="事件，例如 `complaint_accepted`（诉求已受理）、`task_reminded`（催办）")
+    event: NotifyEvent = Field(description="事件（中文名见 GET /api/v1/meta/enums 的 NotifyEvent）")
     title: str
     body: str
     link: str | None = Field(description="小程序页面路径，点击后打开")

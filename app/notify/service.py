@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found
+from app.core.errors import problem_type
 from app.core.outbox import enqueue
 from app.core.pagination import PageParams
 from app.core.settings import Settings, get_settings
@@ -85,10 +85,13 @@ async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
     return await repository.unread_count(session, user_id)
 
 
+NOTIFICATION_NOT_FOUND = problem_type("notification.not_found", 404, "通知不存在", "通知不存在或不属于调用者")
+
+
 async def mark_read(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification:
     row = await repository.mark_read(session, user_id, notification_id)
     if row is None:
-        raise not_found("notification.not_found", "通知不存在")
+        raise NOTIFICATION_NOT_FOUND.error()
     return row
 
 

@@ -38,7 +38,9 @@ from app.org.schemas import (
 router = domain_router("org")
 
 
-@router.get("/streets", summary="街道列表（公开）", openapi_extra=PUBLIC)
+@router.get(
+    "/streets", summary="街道列表（公开）", description="全部街道。公开接口，无需登录；游标分页。", openapi_extra=PUBLIC
+)
 async def list_streets(session: Session, page: PageQuery) -> Page[StreetOut]:
     rows, cursor = await service.list_streets(session, page)
     return Page(items=[StreetOut.model_validate(r) for r in rows], next_cursor=cursor)
@@ -47,6 +49,7 @@ async def list_streets(session: Session, page: PageQuery) -> Page[StreetOut]:
 @router.get(
     "/streets/{street_id}/communities",
     summary="街道下的社区列表（公开）",
+    description="街道下的社区，用于选择地址与范围。公开接口，无需登录；游标分页。",
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
@@ -58,6 +61,7 @@ async def list_communities(street_id: uuid.UUID, session: Session, page: PageQue
 @router.get(
     "/streets/{street_id}/departments",
     summary="街道的职能部门列表（公开）",
+    description="街道的职能部门（派单的办理单位）。公开接口，无需登录；游标分页。",
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
@@ -69,6 +73,7 @@ async def list_departments(street_id: uuid.UUID, session: Session, page: PageQue
 @router.get(
     "/communities/{community_id}/compounds",
     summary="社区下的小区列表（公开）",
+    description="社区下的小区，用于提交诉求时选择地址。公开接口，无需登录；游标分页。",
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
@@ -80,6 +85,7 @@ async def list_compounds(community_id: uuid.UUID, session: Session, page: PageQu
 @router.get(
     "/compounds/{compound_id}/buildings",
     summary="小区下的楼栋列表（公开）",
+    description="小区下的楼栋，用于提交诉求和绑定房屋时选择地址。公开接口，无需登录；游标分页。",
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
@@ -99,6 +105,8 @@ _WRITE = problems(401, 403, 404, 409)
 @write_router.post(
     "/streets/{street_id}/communities",
     summary="新建社区（街道管理员）",
+    description="在街道下新建社区。仅本街道的街道管理员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
     status_code=201,
     responses=_WRITE,
 )
@@ -109,7 +117,13 @@ async def create_community(
     return CommunityOut.model_validate(row)
 
 
-@write_router.patch("/communities/{community_id}", summary="修改社区（街道管理员）", responses=_WRITE)
+@write_router.patch(
+    "/communities/{community_id}",
+    summary="修改社区（街道管理员）",
+    description="只修改请求体中给出的字段。仅本街道的街道管理员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    responses=_WRITE,
+)
 async def update_community(
     community_id: uuid.UUID, body: CommunityPatch, principal: StreetAdmin, session: Session
 ) -> CommunityOut:
@@ -117,13 +131,27 @@ async def update_community(
     return CommunityOut.model_validate(row)
 
 
-@write_router.post("/communities/{community_id}/grids", summary="新建网格", status_code=201, responses=_WRITE)
+@write_router.post(
+    "/communities/{community_id}/grids",
+    summary="新建网格",
+    description="在社区下新建网格。本街道的街道管理员或本社区的社区工作人员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    status_code=201,
+    responses=_WRITE,
+)
 async def create_grid(community_id: uuid.UUID, body: GridIn, principal: OrgWriter, session: Session) -> GridOut:
     row = await writes.create_grid(session, principal, community_id, body.name)
     return GridOut.model_validate(row)
 
 
-@write_router.patch("/grids/{grid_id}", summary="修改网格", responses=_WRITE)
+@write_router.patch(
+    "/grids/{grid_id}",
+    summary="修改网格",
+    description="只修改请求体中给出的字段。"
+    "本街道的街道管理员或本社区的社区工作人员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    responses=_WRITE,
+)
 async def update_grid(grid_id: uuid.UUID, body: GridPatch, principal: OrgWriter, session: Session) -> GridOut:
     row = await writes.update_grid(session, principal, grid_id, body.model_dump(exclude_unset=True))
     return GridOut.model_validate(row)
@@ -132,6 +160,10 @@ async def update_grid(grid_id: uuid.UUID, body: GridPatch, principal: OrgWriter,
 @write_router.post(
     "/communities/{community_id}/compounds",
     summary="新建小区",
+    description="在社区下新建小区，可指定所属网格与物业公司"
+    "（须属于同一社区、同一街道，否则 422 `org.invalid_reference`）。"
+    "本街道的街道管理员或本社区的社区工作人员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
     status_code=201,
     responses=problems(401, 403, 404, 409, 422),
 )
@@ -142,7 +174,14 @@ async def create_compound(
     return CompoundOut.model_validate(row)
 
 
-@write_router.patch("/compounds/{compound_id}", summary="修改小区", responses=problems(401, 403, 404, 409, 422))
+@write_router.patch(
+    "/compounds/{compound_id}",
+    summary="修改小区",
+    description="只修改请求体中给出的字段。网格与物业公司须与小区同属一个社区、街道。"
+    "本街道的街道管理员或本社区的社区工作人员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    responses=problems(401, 403, 404, 409, 422),
+)
 async def update_compound(
     compound_id: uuid.UUID, body: CompoundPatch, principal: OrgWriter, session: Session
 ) -> CompoundOut:
@@ -150,7 +189,14 @@ async def update_compound(
     return CompoundOut.model_validate(row)
 
 
-@write_router.post("/compounds/{compound_id}/buildings", summary="新建楼栋", status_code=201, responses=_WRITE)
+@write_router.post(
+    "/compounds/{compound_id}/buildings",
+    summary="新建楼栋",
+    description="在小区下新建楼栋。本街道的街道管理员或本社区的社区工作人员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    status_code=201,
+    responses=_WRITE,
+)
 async def create_building(
     compound_id: uuid.UUID, body: BuildingIn, principal: OrgWriter, session: Session
 ) -> BuildingOut:
@@ -158,7 +204,14 @@ async def create_building(
     return BuildingOut.model_validate(row)
 
 
-@write_router.patch("/buildings/{building_id}", summary="修改楼栋", responses=_WRITE)
+@write_router.patch(
+    "/buildings/{building_id}",
+    summary="修改楼栋",
+    description="只修改请求体中给出的字段。"
+    "本街道的街道管理员或本社区的社区工作人员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    responses=_WRITE,
+)
 async def update_building(
     building_id: uuid.UUID, body: BuildingPatch, principal: OrgWriter, session: Session
 ) -> BuildingOut:
@@ -167,7 +220,12 @@ async def update_building(
 
 
 @write_router.post(
-    "/streets/{street_id}/departments", summary="新建职能部门（街道管理员）", status_code=201, responses=_WRITE
+    "/streets/{street_id}/departments",
+    summary="新建职能部门（街道管理员）",
+    description="在街道下新建职能部门。仅本街道的街道管理员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    status_code=201,
+    responses=_WRITE,
 )
 async def create_department(
     street_id: uuid.UUID, body: DepartmentIn, principal: StreetAdmin, session: Session
@@ -176,7 +234,13 @@ async def create_department(
     return DepartmentOut.model_validate(row)
 
 
-@write_router.patch("/departments/{department_id}", summary="修改职能部门（街道管理员）", responses=_WRITE)
+@write_router.patch(
+    "/departments/{department_id}",
+    summary="修改职能部门（街道管理员）",
+    description="只修改请求体中给出的字段。仅本街道的街道管理员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    responses=_WRITE,
+)
 async def update_department(
     department_id: uuid.UUID, body: DepartmentPatch, principal: StreetAdmin, session: Session
 ) -> DepartmentOut:
@@ -187,6 +251,8 @@ async def update_department(
 @write_router.post(
     "/streets/{street_id}/property-companies",
     summary="新建物业公司（街道管理员）",
+    description="在街道下登记物业公司。仅本街道的街道管理员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
     status_code=201,
     responses=_WRITE,
 )
@@ -197,7 +263,13 @@ async def create_property_company(
     return PropertyCompanyOut.model_validate(row)
 
 
-@write_router.patch("/property-companies/{company_id}", summary="修改物业公司（街道管理员）", responses=_WRITE)
+@write_router.patch(
+    "/property-companies/{company_id}",
+    summary="修改物业公司（街道管理员）",
+    description="只修改请求体中给出的字段。仅本街道的街道管理员可操作（否则 403 `org.scope_forbidden`）。"
+    "同一上级下名称重复时返回 409 `org.duplicate_name`。",
+    responses=_WRITE,
+)
 async def update_property_company(
     company_id: uuid.UUID, body: PropertyCompanyPatch, principal: StreetAdmin, session: Session
 ) -> PropertyCompanyOut:

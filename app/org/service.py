@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
-from app.org import repository
+from app.org import errors, repository
 from app.org.models import Building, Community, Compound, Department, Grid, Household, PropertyCompany, Street
 
 
 def _missing(kind: str, title: str) -> ProblemError:
-    return ProblemError(404, f"org.{kind}_not_found", f"{title}不存在")
+    return errors.missing(kind, f"{title}不存在")
 
 
 async def _require(session: AsyncSession, model: type[Any], id_: uuid.UUID, kind: str, title: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import audit
 from app.core.errors import ProblemError
 from app.identity.api import Principal, Role, forbidden
+from app.org import errors
 from app.org.models import Building, Community, Compound, Department, Grid, PropertyCompany, Street
 
 M = TypeVar("M", Community, Grid, Compound, Building, Department, PropertyCompany)
@@ -27,20 +28,20 @@ _TITLES = {
 
 
 def _missing(kind: str) -> ProblemError:
-    return ProblemError(404, f"org.{kind}_not_found", f"{_TITLES[kind]}不存在")
+    return errors.missing(kind)
 
 
 def _duplicate(kind: str) -> ProblemError:
-    return ProblemError(409, "org.duplicate_name", "名称重复", f"同一上级下已有同名{_TITLES[kind]}")
+    return errors.duplicate(_TITLES[kind])
 
 
 def _bad_reference(detail: str) -> ProblemError:
-    return ProblemError(422, "org.invalid_reference", "引用的单位不匹配", detail)
+    return errors.bad_reference(detail)
 
 
 def _require_street(principal: Principal, street_id: uuid.UUID) -> None:
     if street_id not in principal.scope_ids(Role.street_admin):
-        raise forbidden("只有本街道的管理员可以执行此操作", code="org.scope_forbidden")
+        raise forbidden("只有本街道的管理员可以执行此操作", code=errors.SCOPE_FORBIDDEN.code)
 
 
 def _require_community(principal: Principal, street_id: uuid.UUID, community_id: uuid.UUID) -> None:
@@ -48,7 +49,7 @@ def _require_community(principal: Principal, street_id: uuid.UUID, community_id:
         return
     if community_id in principal.scope_ids(Role.community_staff):
         return
-    raise forbidden("只有本街道管理员或本社区工作人员可以执行此操作", code="org.scope_forbidden")
+    raise forbidden("只有本街道管理员或本社区工作人员可以执行此操作", code=errors.SCOPE_FORBIDDEN.code)
 
 
 async def _get(session: AsyncSession, model: type[M], id_: uuid.UUID, kind: str) -> M:

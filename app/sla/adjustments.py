@@ -18,7 +18,7 @@ from app.sla.clocks import add_time, steps_for, time_between
 from app.sla.models import SlaClock, SlaExtension
 from app.sla.policies import MAX_EXTENSION_DAYS, calendar_for, limits_for
 from app.sla.schemas import (
-    DecisionIn,
+    ExtensionDecisionIn,
     ExtensionIn,
     Urgency,
 )
@@ -164,7 +164,7 @@ def _may_approve(principal: Principal, complaint: Complaint) -> str | None:
 
 
 async def decide_extension(
-    session: AsyncSession, principal: Principal, extension_id: uuid.UUID, body: DecisionIn
+    session: AsyncSession, principal: Principal, extension_id: uuid.UUID, body: ExtensionDecisionIn
 ) -> SlaExtension:
     """A street supervisor, or the head of the lead department, approves or refuses; never the requester."""
     ext = await repository.get_extension(session, extension_id)

@@ -17,7 +17,7 @@ from app.identity.api import CurrentPrincipal, Principal, Role, require_roles
 from app.sla import service
 from app.sla.repository import SupervisionFilters
 from app.sla.schemas import (
-    DecisionIn,
+    ExtensionDecisionIn,
     ExtensionIn,
     ExtensionOut,
     PauseIn,
@@ -90,6 +90,7 @@ async def pause(complaint_id: uuid.UUID, body: PauseIn, session: Session, princi
 @router.post(
     "/complaints/{complaint_id}/sla/resume",
     summary="恢复计时（主办单位、派单员）",
+    description="结束等待居民，恢复暂停的计时；期限顺延暂停期间的工作时间。未暂停时返回 409 `sla.not_paused`。",
     responses=ACTION_ERRORS,
 )
 async def resume(
@@ -133,7 +134,7 @@ async def request_extension(
     responses=ACTION_ERRORS,
 )
 async def decide_extension(
-    extension_id: uuid.UUID, body: DecisionIn, session: Session, principal: CurrentPrincipal
+    extension_id: uuid.UUID, body: ExtensionDecisionIn, session: Session, principal: CurrentPrincipal
 ) -> ExtensionOut:
     return service.extension_out(await service.decide_extension(session, principal, extension_id, body))
 

@@ -15,7 +15,9 @@ from app.complaints.schemas import SlaOut as SlaOut
 from app.complaints.schemas import SlaState as SlaState
 from app.complaints.schemas import Stage as Stage
 from app.complaints.schemas import StageOut as StageOut
+from app.complaints.schemas import UnitType
 from app.complaints.schemas import Urgency as Urgency
+from app.core.labels import labelled
 
 
 class LimitUnit(StrEnum):
@@ -23,6 +25,27 @@ class LimitUnit(StrEnum):
     hours = "hours"  # 自然小时（夜间、节假日照常计时）
     working_hours = "working_hours"  # 工作小时
     working_days = "working_days"  # 工作日
+
+
+class SupervisionKind(StrEnum):
+    remind = "remind"
+    supervise = "supervise"
+
+
+class SupervisionSource(StrEnum):
+    auto = "auto"
+    manual = "manual"
+
+
+class SupervisionState(StrEnum):
+    open = "open"
+    replied = "replied"
+
+
+labelled(LimitUnit, {"minutes": "分钟", "hours": "小时", "working_hours": "工作小时", "working_days": "工作日"})
+labelled(SupervisionKind, {"remind": "催办", "supervise": "督办"})
+labelled(SupervisionSource, {"auto": "系统自动", "manual": "督办员发起"})
+labelled(SupervisionState, {"open": "待回复", "replied": "已回复"})
 
 
 class LimitIn(BaseModel):
@@ -92,7 +115,7 @@ class ExtensionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, examples=["需协调供水公司更换主管道，材料到货需 3 个工作日"])
 
 
-class DecisionIn(BaseModel):
+class ExtensionDecisionIn(BaseModel):
     approve: bool = Field(examples=[True])
     note: str | None = Field(default=None, max_length=500, examples=["同意延期，请按新期限办结"])
 
@@ -110,16 +133,16 @@ class ReplyIn(BaseModel):
 class SupervisionOut(BaseModel):
     id: uuid.UUID
     complaint_id: uuid.UUID
-    kind: str = Field(description="remind 催办 / supervise 督办")
+    kind: SupervisionKind = Field(description="催办或督办")
     level: int = Field(description="0 催办；1 一级督办（单位负责人）；2 二级督办（街道领导）")
-    source: str = Field(description="auto 系统自动 / manual 督办员发起")
+    source: SupervisionSource = Field(description="发起方式")
     stage: Stage | None
-    unit_type: str
+    unit_type: UnitType = Field(description="被催办/督办的单位类型")
     unit_id: uuid.UUID
     due_at: datetime | None = Field(description="被催办/督办的期限")
     instructions: str | None
     reply_due_at: datetime | None
-    state: str = Field(description="open 待回复 / replied 已回复")
+    state: SupervisionState = Field(description="督办状态")
     reply_text: str | None
     replied_by: uuid.UUID | None
     replied_at: datetime | None

@@ -29,6 +29,7 @@ from app.trustfund.schemas import (
     ExecutionLineOut,
     ExecutionOut,
     ExpenseCreate,
+    ExpenseRejectIn,
     FundCreate,
     FundOut,
     FundSettingsUpdate,
@@ -38,7 +39,6 @@ from app.trustfund.schemas import (
     QueryOut,
     ReconciliationIn,
     ReconciliationOut,
-    RejectIn,
     RemunerationOut,
     StatementOut,
     TransactionDetailOut,
@@ -284,7 +284,9 @@ async def approve_expense(
     description="驳回后冻结金额释放，分录作废并记录理由。",
     responses=problems(401, 403, 404, 409),
 )
-async def reject_expense(tx_id: uuid.UUID, body: RejectIn, session: Session, access: Access) -> TransactionDetailOut:
+async def reject_expense(
+    tx_id: uuid.UUID, body: ExpenseRejectIn, session: Session, access: Access
+) -> TransactionDetailOut:
     tx = await service.reject_expense(session, access, tx_id, body.reason)
     return await entry_detail(session, access, tx)
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from app.core.labels import labelled
 from app.ledger.api import DESCRIPTION_MAX
 
 MAX_FEN = 10**12  # 100 亿元: well above any compound, far below BIGINT
@@ -50,6 +51,53 @@ EXPENSE_TITLES = {
     ExpenseCategory.management: "管理费用",
     ExpenseCategory.other: "其他支出",
 }
+labelled(IncomeKind, INCOME_TITLES)
+labelled(ExpenseCategory, EXPENSE_TITLES)
+
+
+class TransactionKind(StrEnum):
+    income = "income"
+    expense = "expense"
+
+
+class TransactionStatus(StrEnum):
+    pending = "pending"
+    posted = "posted"
+    voided = "voided"
+
+
+class QueryStatus(StrEnum):
+    open = "open"
+    answered = "answered"
+    closed = "closed"
+
+
+class BudgetStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    approved = "approved"
+
+
+class ImportRowStatus(StrEnum):
+    valid = "valid"
+    posted = "posted"
+    duplicate = "duplicate"
+    error = "error"
+
+
+class TrustFundRole(StrEnum):
+    street = "street"
+    committee = "committee"
+    manager = "manager"
+    owner = "owner"
+
+
+labelled(TransactionKind, {"income": "收入", "expense": "支出"})
+labelled(TransactionStatus, {"pending": "待审批", "posted": "已入账", "voided": "已作废"})
+labelled(QueryStatus, {"open": "待答复", "answered": "已答复", "closed": "已办结"})
+labelled(BudgetStatus, {"draft": "草稿", "published": "公示中", "approved": "已批准"})
+labelled(ImportRowStatus, {"valid": "可导入", "posted": "已入账", "duplicate": "已存在（不重复入账）", "error": "有误"})
+labelled(TrustFundRole, {"street": "街道", "committee": "业委会委员", "manager": "物业经理", "owner": "业主"})
 
 ROUNDING_RULE = (
     "酬金按**累计取整**计算：设费率为 r（基点，1000 = 10%），本笔之前累计收入为 C，本笔收入为 a，"
@@ -125,7 +173,7 @@ class FundOut(BaseModel):
     remuneration_to_date_fen: int
     chain_head: ChainHeadOut
     accounts: list[AccountOut] = Field(description="科目表及余额")
-    my_roles: list[str] = Field(description="调用者在本账本的身份：street / committee / manager / owner")
+    my_roles: list[TrustFundRole] = Field(description="调用者在本账本的身份")
 
 
 class VerifyOut(BaseModel):
@@ -202,7 +250,7 @@ class ApproveIn(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class RejectIn(BaseModel):
+class ExpenseRejectIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "报价偏高，请补充比价材料"}]})
     reason: str = Field(min_length=1, max_length=500, description="驳回理由")
 
@@ -229,7 +277,7 @@ class QueryOut(BaseModel):
     id: uuid.UUID
     transaction_id: uuid.UUID
     question: str
-    status: str = Field(description="open 待答复 / answered 已答复 / closed 已办结")
+    status: QueryStatus = Field(description="质询状态")
     complaint_id: uuid.UUID | None = Field(description="关联的物业服务诉求（网上枫桥）")
     resolution: str | None
     resolved_at: datetime | None
@@ -239,10 +287,10 @@ class QueryOut(BaseModel):
 
 class TransactionOut(BaseModel):
     id: uuid.UUID
-    kind: str = Field(description="income 收入 / expense 支出")
+    kind: TransactionKind = Field(description="收入或支出")
     category: str
     category_title: str
-    status: str = Field(description="pending 待审批 / posted 已入账 / voided 已作废")
+    status: TransactionStatus = Field(description="收支状态")
     reference: str
     amount_fen: int
     remuneration_fen: int = Field(description="收入中计提的物业酬金")
@@ -263,10 +311,15 @@ class TransactionOut(BaseModel):
     query_count: int = 0
 
 
+class PostingOut(BaseModel):
+    account: str = Field(description="科目代码", examples=["fund"])
+    amount_fen: int = Field(description="金额（分）：借为正、贷为负", examples=[-90000])
+
+
 class TransactionDetailOut(TransactionOut):
     ledger_seq: int | None
     ledger_hash: str | None
-    postings: list[tuple[str, int]] = Field(description="记账行：[科目, 金额（借为正、贷为负）]")
+    postings: list[PostingOut] = Field(description="记账行")
     vouchers: list[VoucherOut]
     approval_list: list[ApprovalOut]
     queries: list[QueryOut]
@@ -314,7 +367,7 @@ class BudgetLineOut(BaseModel):
 class BudgetOut(BaseModel):
     id: uuid.UUID
     year: int
-    status: str = Field(description="draft 草稿 / published 公示中 / approved 已批准")
+    status: BudgetStatus = Field(description="预算状态")
     service_standards: str
     published_at: datetime | None
     comment_until: datetime | None = Field(description="业主意见征集截止（公示后 7 天）")
@@ -397,7 +450,7 @@ class ReconciliationOut(BaseModel):
 class ImportRowOut(BaseModel):
     line: int = Field(description="CSV 行号（表头为第 1 行）")
     reference: str | None
-    status: str = Field(description="valid 可导入 / posted 已入账 / duplicate 已存在（不重复入账） / error 有误")
+    status: ImportRowStatus = Field(description="该行的导入结果")
     errors: list[str]
     transaction_id: uuid.UUID | None = None
 

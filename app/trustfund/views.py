@@ -37,6 +37,7 @@ from app.trustfund.schemas import (
     FundOut,
     ImportReportOut,
     ImportRowOut,
+    PostingOut,
     QueryOut,
     ReconciliationOut,
     StatementLine,
@@ -157,7 +158,7 @@ async def entry_detail(session: Session, access: FundAccess, tx: TrustTransactio
         **base.model_dump(),
         ledger_seq=entry.seq if entry else None,
         ledger_hash=entry.hash if entry else None,
-        postings=await ledger.postings_of(session, tx.entry_id),
+        postings=[PostingOut(account=a, amount_fen=n) for a, n in await ledger.postings_of(session, tx.entry_id)],
         vouchers=[voucher_out(access.fund.compound_id, v) for v in await repository.vouchers_of(session, tx.id)],
         approval_list=[
             ApprovalOut(approver_id=a.approver_id, over_budget=a.over_budget, note=a.note, created_at=a.created_at)

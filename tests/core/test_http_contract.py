@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from app.core.db import Session
-from app.core.errors import ProblemError
+from app.core.errors import PROBLEM_TYPES, ProblemError, problem_type
 from app.core.routing import domain_router
 from app.org.models import District
 
@@ -19,6 +19,16 @@ PROBLEM = "application/problem+json"
 class DistrictIn(BaseModel):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=64)
+
+
+@pytest.fixture(autouse=True)
+def _probe_codes():  # type: ignore[no-untyped-def]
+    # The probe route's codes, declared only while these tests run (the published catalogue stays clean).
+    problem_type("probe.conflict", 409, "冲突", "测试：写入后失败")
+    problem_type("probe.refused", 401, "拒绝", "测试：拒绝但保留记录")
+    yield
+    PROBLEM_TYPES.pop("probe.conflict")
+    PROBLEM_TYPES.pop("probe.refused")
 
 
 def _probe_router():  # type: ignore[no-untyped-def]

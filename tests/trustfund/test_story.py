@@ -111,6 +111,10 @@ async def test_jinhua_story(client, session, cast, fund) -> None:
     resp = await client.post(f"{BASE}/expenses/{expense['id']}/approve", json={"note": "同意"}, headers=c1)
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "posted" and resp.json()["ledger_seq"] == 5
+    # postings are objects (not [account, amount] pairs): debit fund, credit the expense account.
+    postings = {p["account"]: p["amount_fen"] for p in resp.json()["postings"]}
+    assert set(postings) == {"fund", "expense:repairs"} and sum(postings.values()) == 0
+    assert abs(postings["fund"]) == 350_000
 
     # 4. The owner reads balance, statement, budget execution and the chain head.
     closing = income - income // 10 - 350_000

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.core.labels import labelled
+
 
 class Grouping(StrEnum):
     street = "street"
@@ -32,6 +34,10 @@ class ScopeKind(StrEnum):
     street = "street"
     community = "community"
     department = "department"
+
+
+labelled(Grouping, GROUPING_TITLES)
+labelled(ScopeKind, {"street": "街道", "community": "社区", "department": "职能部门"})
 
 
 class StatsCounts(BaseModel):

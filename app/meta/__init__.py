@@ -1,0 +1,1 @@
+"""Look-ups the front end builds its screens from: the error catalogue and the enum labels."""
