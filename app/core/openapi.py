@@ -105,8 +105,8 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
             common = [500] + ([400, 413] if "requestBody" in op else []) + ([422] if has_input else [])
             if op.get("security"):
                 common.append(401)
-            if op.get("x-open311"):  # Open311 routes answer 400/404 in the standard's own error list
-                common = [c for c in common if c not in (400, 422)]
+            if op.get("x-open311"):  # Open311 routes answer 400/403/404 in the standard's own error list
+                common = [c for c in common if c != 400]
             for code in common:
                 responses[str(code)] = _problem_ref(code)
             for status, resp in responses.items():
