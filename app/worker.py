@@ -46,7 +46,13 @@ from app.core.settings import Settings
 log = logging.getLogger("app.worker")
 
 # Modules that register outbox handlers and periodic jobs when imported.
-DEFAULT_PLUGINS: tuple[str, ...] = ("app.notify.handlers", "app.sla.jobs", "app.hotline.webhooks")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "app.notify.handlers",
+    "app.sla.jobs",
+    "app.complaints.orphans",
+    "app.trustfund.orphans",
+    "app.hotline.webhooks",
+)
 
 _CLAIM = text(
     """

@@ -24,8 +24,19 @@ StreetStaff = Annotated[Principal, Depends(require_roles(*service.READ_ROLES))]
 StreetParam = Annotated[
     uuid.UUID | None, Query(description="街道 id；只在一个街道有权限时可省略", examples=["a3c9..."])
 ]
-DayParam = Annotated[str, Path(description="日期，YYYY-MM-DD（北京时间）", examples=["2027-02-06"])]
-YearParam = Annotated[int, Path(description="年份", examples=[2027])]
+# The limits the service enforces (with its own codes: calendar.invalid_date / calendar.date_out_of_range),
+# declared in the schema rather than enforced by FastAPI, so that the stable codes stay.
+_YEARS = {"minimum": service.MIN_YEAR, "maximum": service.MAX_YEAR}
+_YEAR_TEXT = f"{service.MIN_YEAR}–{service.MAX_YEAR}"
+DayParam = Annotated[
+    str,
+    Path(
+        description=f"日期，YYYY-MM-DD（北京时间），年份 {_YEAR_TEXT}",
+        examples=["2027-02-06"],
+        json_schema_extra={"format": "date"},
+    ),
+]
+YearParam = Annotated[int, Path(description=f"年份（{_YEAR_TEXT}）", examples=[2027], json_schema_extra=_YEARS)]
 
 
 @router.get(
@@ -39,7 +50,7 @@ async def list_overrides(
     principal: StreetStaff,
     page: PageQuery,
     street_id: StreetParam = None,
-    year: Annotated[int | None, Query(description="只看某一年")] = None,
+    year: Annotated[int | None, Query(description=f"只看某一年（{_YEAR_TEXT}）", json_schema_extra=_YEARS)] = None,
 ) -> Page[OverrideOut]:
     sid = service.street_for(principal, street_id, service.READ_ROLES)
     rows, cursor = await service.list_overrides(session, sid, year, page)
@@ -129,8 +140,8 @@ async def list_days(
     request: Request,
     session: Session,
     street_id: Annotated[uuid.UUID, Query(description="街道 id")],
-    start: Annotated[date, Query(description="开始日期（含）", examples=["2026-09-28"])],
-    end: Annotated[date, Query(description="结束日期（含）", examples=["2026-10-11"])],
+    start: Annotated[date, Query(description=f"开始日期（含），年份 {_YEAR_TEXT}", examples=["2026-09-28"])],
+    end: Annotated[date, Query(description=f"结束日期（含），年份 {_YEAR_TEXT}，最多 366 天", examples=["2026-10-11"])],
 ) -> CalendarDays:
     settings: Settings = request.app.state.settings
     rows = await service.days(session, settings, street_id, start, end)
