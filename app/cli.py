@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from app.core.settings import Environment, ProductionConfigError, check_production, get_settings
+from app.hotline.cli import hotline_cli
+from app.integrations.cli import integrations_cli
 from app.trustfund.cli import trustfund_cli
 
 cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
@@ -22,6 +24,8 @@ cli.add_typer(admin_cli, name="admin")
 complaints_cli = typer.Typer(help="网上枫桥诉求", no_args_is_help=True)
 cli.add_typer(complaints_cli, name="complaints")
 cli.add_typer(trustfund_cli, name="trustfund")
+cli.add_typer(integrations_cli, name="integrations")
+cli.add_typer(hotline_cli, name="hotline")
 console = Console(stderr=True)
 
 

@@ -31,11 +31,15 @@ from app.core.posture import SecurityHeadersMiddleware, docs_enabled, install_co
 from app.core.ratelimit import Limiter
 from app.core.settings import Environment, Settings, check_production, get_settings
 from app.core.singleton import run_exclusively
+from app.hotline.dev import describe_webhooks, mount_fake_hotline
+from app.hotline.router import router as hotline_router
 from app.identity import passwords
 from app.identity.router import routers as identity_routers
+from app.integrations.deps import RefuseSignaturesElsewhere
 from app.merchants.routes import routers as merchants_routers
 from app.meta.router import router as meta_router
 from app.notify.router import router as notify_router
+from app.open311.router import install_open311
 from app.org.router import router as org_router
 from app.org.router import write_router as org_write_router
 from app.sla.router import router as sla_router
@@ -47,6 +51,13 @@ from app.wechat.fake import create_fake_wechat
 from app.wechat.subscribe import bind_wechat_sender
 from app.wiring import load_subscribers
 
+HOTLINE_TAGS = [
+    {"name": "hotline", "description": "1890 热线对接：签名立单、补充、撤回、回访、来电查询、追平；热线分类映射"},
+    {
+        "name": "open311",
+        "description": "Open311 GeoReport v2 标准接口（/open311/v2/），任何 Open311 客户端可提交和跟踪诉求",
+    },
+]
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024 + 64 * 1024  # one 10 MiB image plus the multipart envelope
 
 
@@ -68,6 +79,7 @@ def api_routers() -> list[APIRouter]:
         meta_router,
         volunteers_router,
         volunteer_service_router,
+        hotline_router,
     ]
 
 
@@ -140,6 +152,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.migration_heads = script_heads()
     app.state.readiness_warnings = []
+    app.state.extra_tags = [*getattr(app.state, "extra_tags", []), *HOTLINE_TAGS]
     app.state.readiness_checks = [calendar_readiness]
     app.state.clock = clock or SystemClock()
     app.state.rate_limiter = Limiter(settings)
@@ -150,17 +163,22 @@ def create_app(
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router)
+    install_open311(app)
     if docs_enabled(settings):
         install_docs(app)
     if settings.env is Environment.dev and settings.wechat_base_url is None:
         # `make run`: the client talks to this fake over HTTP, so `dev:alice` signs in from /docs.
         app.mount(FAKE_MOUNT_PATH, create_fake_wechat(settings.wechat_appid, settings.wechat_secret.get_secret_value()))
+    if settings.env is Environment.dev:
+        mount_fake_hotline(app, settings)  # receives `make run`'s hotline callbacks, see docs/hotline.md
+    describe_webhooks(app)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    app.add_middleware(RefuseSignaturesElsewhere)
     app.add_middleware(BodyLimitMiddleware, json_limit=settings.max_json_body_bytes, upload_limit=UPLOAD_LIMIT_BYTES)
     install_cors(app, settings)
     # Added last so it runs first: even the 413 and 500 answers carry X-Request-ID and the security headers.

@@ -9,10 +9,13 @@ from app.core import audit as core_audit  # noqa: F401
 from app.core import idempotency  # noqa: F401
 from app.core import outbox as outbox_models  # noqa: F401
 from app.core.db import Base
+from app.hotline import models as hotline_models  # noqa: F401
 from app.identity import models as identity_models  # noqa: F401
+from app.integrations import models as integration_models  # noqa: F401
 from app.ledger import models as ledger_models  # noqa: F401
 from app.merchants import models as merchant_models  # noqa: F401
 from app.notify import models as notify_models  # noqa: F401
+from app.open311 import models as open311_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
 from app.sla import models as sla_models  # noqa: F401
 from app.trustfund import models as trustfund_models  # noqa: F401

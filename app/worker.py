@@ -54,6 +54,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "app.trustfund.orphans",
     "app.volunteers.jobs",
     "app.merchants.jobs",
+    "app.hotline.webhooks",
 )
 
 _CLAIM = text(

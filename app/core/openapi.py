@@ -121,12 +121,14 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
             common = [500] + ([400, 413] if "requestBody" in op else []) + ([422] if has_input else [])
             if op.get("security"):
                 common.append(401)
+            if op.get("x-open311"):  # Open311 routes answer 400/403/404 in the standard's own error list
+                common = [c for c in common if c != 400]
             for code in common:
                 responses[str(code)] = _problem_ref(code)
             for status, resp in responses.items():
                 # FastAPI's `model=` puts the schema under application/json; errors are problem+json.
                 content = resp.get("content", {})
-                if status.startswith(("4", "5")) and "application/json" in content:
+                if status.startswith(("4", "5")) and "application/json" in content and not op.get("x-open311"):
                     content.setdefault("application/problem+json", content.pop("application/json"))
                     if not content["application/problem+json"]:
                         content["application/problem+json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
@@ -287,6 +289,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         description=DESCRIPTION,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=TAGS + list(getattr(app.state, "extra_tags", [])),
         servers=[{"url": "/", "description": "当前服务"}],
     )
