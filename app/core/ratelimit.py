@@ -46,7 +46,7 @@ LIMITS: dict[str, str] = {
     "upload": "user id",
     "invite_redeem": "user id",
     "invite_redeem_ip": "client IP",
-    "hotline_lookup": "caller number",
+    "hotline_lookup": "integration client",
 }
 
 RATE_LIMIT_MARK = "__jincheng_rate_limit__"

@@ -12,6 +12,7 @@ from app.core.clock import ClockDep
 from app.core.db import Session
 from app.core.idempotency import idempotent
 from app.core.openapi import problems
+from app.core.ratelimit import rate_limit
 from app.core.routing import domain_router
 from app.core.settings import Settings
 from app.hotline import commands, queries
@@ -34,6 +35,13 @@ router = domain_router("hotline")
 
 TicketsClient = Annotated[Caller, Depends(signed_caller(Operation.hotline_tickets))]
 LookupClient = Annotated[Caller, Depends(signed_caller(Operation.hotline_lookup))]
+
+
+async def _lookup_client_id(caller: LookupClient) -> str:
+    """The look-up is counted per integration client: one agent desk cannot trawl the street's callers."""
+    return str(caller.client_id)
+
+
 SyncClient = Annotated[Caller, Depends(signed_caller(Operation.hotline_sync))]
 StreetAdmin = Annotated[Principal, Depends(require_roles(Role.street_admin))]
 TicketNumber = Annotated[
@@ -129,6 +137,7 @@ async def callback(
     description="坐席接听时查询该号码在本街道的在办诉求（首接负责，避免重复立单）和近 90 天已结束的诉求。"
     "号码放在请求体中（不进入访问日志）；每次查询写入审计日志。仅授权了 hotline.lookup 的客户端可调用。" + _SIGNED,
     responses=problems(401, 403),
+    dependencies=[Depends(rate_limit("hotline_lookup", _lookup_client_id))],
 )
 async def lookup_caller(
     request: Request, body: HotlineCallerQuery, session: Session, caller: LookupClient, clock: ClockDep
