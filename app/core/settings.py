@@ -78,6 +78,9 @@ class Settings(BaseSettings):
 
     hotline_secret: SecretStr = SecretStr(DEV_HOTLINE_SECRET)
 
+    # Where clients reach this service; signed image URLs in responses are absolute under it.
+    public_base_url: str = "http://127.0.0.1:8000"
+
     # Working-day rules for SLA clocks.
     timezone: str = "Asia/Shanghai"
     working_hours: str = Field(

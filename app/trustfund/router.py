@@ -15,7 +15,7 @@ from app.core.errors import ProblemError
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.api import CurrentPrincipal, Role, require_roles
+from app.identity.api import CurrentMediaViewer, CurrentPrincipal, Role, require_roles
 from app.trustfund import errors, service
 from app.trustfund.schemas import (
     ROUNDING_RULE,
@@ -60,6 +60,7 @@ from app.trustfund.views import (
     reconciliation_out,
     reconciliation_page,
     report_out,
+    signed_voucher,
     statement_export,
     statement_out,
     txs_out,
@@ -342,17 +343,28 @@ async def upload_voucher(
 ) -> VoucherOut:
     raw = await file.read(MAX_VOUCHER_BYTES + 1)
     voucher = await service.add_voucher(session, access, tx_id, raw, storage)
-    return voucher_out(access.fund.compound_id, voucher)
+    return voucher_out(access.fund.compound_id, voucher, access.user_id)
 
 
 @router.get(
     f"{PREFIX}/vouchers/{{voucher_id}}",
     summary="下载凭证图片",
+    description="凭证详情中的 `url` 是签名的绝对链接（10 分钟有效），`<image src>` 可直接加载，无需 Authorization；"
+    "过期为 403 `media.url_expired`，被改动为 403 `media.signature_invalid`。带 Bearer 令牌访问不带签名的路径也可以。",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **READ},
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **problems(401, 403, 404)},
 )
-async def get_voucher(voucher_id: uuid.UUID, session: Session, access: Access, storage: Storage) -> Response:
-    voucher = await voucher_of(session, access, voucher_id)
+async def get_voucher(
+    voucher_id: uuid.UUID,
+    compound_id: Annotated[uuid.UUID, Path(description="小区 id")],
+    session: Session,
+    viewer: CurrentMediaViewer,
+    storage: Storage,
+) -> Response:
+    if viewer.principal is None:  # a signed URL: the fund access was checked when it was issued
+        voucher = await signed_voucher(session, compound_id, voucher_id)
+    else:
+        voucher = await voucher_of(session, await service.open_fund(session, viewer.principal, compound_id), voucher_id)
     try:
         data = await asyncio.to_thread(storage.get, voucher.storage_key)
     except FileNotFoundError as exc:
