@@ -22,7 +22,8 @@ router = domain_router("calendar")
 StreetAdmin = Annotated[Principal, Depends(require_roles(Role.street_admin))]
 StreetStaff = Annotated[Principal, Depends(require_roles(*service.READ_ROLES))]
 StreetParam = Annotated[
-    uuid.UUID | None, Query(description="街道 id；只在一个街道有权限时可省略", examples=["a3c9..."])
+    uuid.UUID | None,
+    Query(description="街道 id；只在一个街道有权限时可省略", examples=["d2f00eec-d8be-505a-96ce-1ca30c213f59"]),
 ]
 DayParam = Annotated[str, Path(description="日期，YYYY-MM-DD（北京时间）", examples=["2027-02-06"])]
 YearParam = Annotated[int, Path(description="年份", examples=[2027])]

@@ -264,8 +264,10 @@ class LocationIn(BaseModel):
     compound_id: uuid.UUID | None = Field(default=None, description="小区 id（来自组织架构）")
     building_id: uuid.UUID | None = Field(default=None, description="楼栋 id，须属于该小区")
     street_id: uuid.UUID | None = Field(default=None, description="地图选点时所在街道 id")
-    latitude: float | None = Field(default=None, ge=-90, le=90, examples=[35.4153])
-    longitude: float | None = Field(default=None, ge=-180, le=180, examples=[116.5871])
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, description="纬度，GCJ-02（wx.getLocation type='gcj02'）", examples=[35.4153]
+    )
+    longitude: float | None = Field(default=None, ge=-180, le=180, description="经度，GCJ-02", examples=[116.5871])
     address: str | None = Field(default=None, max_length=256, examples=["洗河花园小区东门"])
 
     @model_validator(mode="after")
@@ -514,8 +516,8 @@ class LocationOut(BaseModel):
     grid_id: uuid.UUID | None
     compound_id: uuid.UUID | None
     building_id: uuid.UUID | None
-    latitude: float | None
-    longitude: float | None
+    latitude: float | None = Field(description="纬度，GCJ-02")
+    longitude: float | None = Field(description="经度，GCJ-02")
     address: str | None
 
 

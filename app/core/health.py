@@ -15,6 +15,9 @@ from app.core.errors import ProblemType, problem_response, problem_type
 from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
 
+# Probes need no token; `security: []` says so in the document (linters flag an operation without security).
+PUBLIC_PROBE: dict[str, Any] = {"security": []}
+
 router = APIRouter(tags=["system"])
 log = logging.getLogger("app.health")
 
@@ -29,7 +32,12 @@ def _problem(request: Request, kind: ProblemType, detail: str) -> JSONResponse:
     return problem_response(request, kind.status, kind.code, kind.title, detail)
 
 
-@router.get("/healthz", summary="进程存活检查", description="进程在运行即返回 200，不访问数据库。")
+@router.get(
+    "/healthz",
+    summary="进程存活检查",
+    description="进程在运行即返回 200，不访问数据库。",
+    openapi_extra=PUBLIC_PROBE,
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -40,6 +48,7 @@ async def healthz() -> dict[str, str]:
     description="负载均衡用：数据库可连接且迁移已到最新时返回 200，"
     "`warnings` 列出需要处理的事项（如未录入的节假日年份）；否则 503。",
     responses=problems(503),
+    openapi_extra=PUBLIC_PROBE,
 )
 async def readyz(request: Request) -> Any:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -75,6 +84,7 @@ async def readyz(request: Request) -> Any:
     description="Prometheus 抓取的请求计数与耗时等指标（文本格式）。",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"}},
+    openapi_extra=PUBLIC_PROBE,
 )
 async def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics

@@ -405,7 +405,13 @@ async def create_budget(body: BudgetCreate, session: Session, access: Access) ->
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="预算年度（2000–2100）", examples=[2026])]
 
 
-@router.get(f"{PREFIX}/budgets/{{year}}", summary="年度预算", responses=READ)
+@router.get(
+    f"{PREFIX}/budgets/{{year}}",
+    summary="年度预算",
+    description="小区某年度的开放式预算：各科目预算额、状态（草稿 / 公示中 / 已批准）与公示截止时间。"
+    "本小区业主、业委会、物业与街道可查看。",
+    responses=READ,
+)
 async def get_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     return await budget_view(session, await service.get_budget(session, access, year))
 
@@ -434,6 +440,7 @@ async def approve_budget(year: YearPath, session: Session, access: Access) -> Bu
     f"{PREFIX}/budgets/{{year}}/comments",
     status_code=201,
     summary="对公示预算提意见",
+    description="公示期内本小区业主对预算提意见；预算不在公示中返回 409。",
     responses=problems(401, 403, 404, 409),
 )
 async def comment_budget(year: YearPath, body: BudgetCommentIn, session: Session, access: Access) -> BudgetCommentOut:
@@ -442,7 +449,12 @@ async def comment_budget(year: YearPath, body: BudgetCommentIn, session: Session
     return BudgetCommentOut(id=comment.id, body=comment.body, mine=True, created_at=comment.created_at)
 
 
-@router.get(f"{PREFIX}/budgets/{{year}}/comments", summary="预算意见列表", responses=READ)
+@router.get(
+    f"{PREFIX}/budgets/{{year}}/comments",
+    summary="预算意见列表",
+    description="业主对该年度预算提出的意见，`mine` 标出自己的；游标分页。",
+    responses=READ,
+)
 async def list_budget_comments(
     year: YearPath, session: Session, access: Access, page: PageQuery
 ) -> Page[BudgetCommentOut]:
@@ -530,6 +542,11 @@ async def create_reconciliation(body: ReconciliationIn, session: Session, access
     return reconciliation_out(rec)
 
 
-@router.get(f"{PREFIX}/reconciliations", summary="银行对账记录", responses=READ)
+@router.get(
+    f"{PREFIX}/reconciliations",
+    summary="银行对账记录",
+    description="历次银行对账：对账单日期、银行余额、账本余额及差额；游标分页。",
+    responses=READ,
+)
 async def list_reconciliations(session: Session, access: Access, page: PageQuery) -> Page[ReconciliationOut]:
     return await reconciliation_page(session, access, page)
