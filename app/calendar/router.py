@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
@@ -130,9 +130,10 @@ async def list_days(
     request: Request,
     session: Session,
     street_id: Annotated[uuid.UUID, Query(description="街道 id")],
-    start: Annotated[date, Query(description="开始日期（含）", examples=["2026-09-28"])],
-    end: Annotated[date, Query(description="结束日期（含）", examples=["2026-10-11"])],
+    date_from: Annotated[date, Query(description="开始日期（含）", examples=["2026-09-28"])],
+    date_to: Annotated[date, Query(gt=date.min, description="结束日期（不含）", examples=["2026-10-12"])],
 ) -> CalendarDays:
     settings: Settings = request.app.state.settings
-    rows = await service.days(session, settings, street_id, start, end)
+    # The contract's ranges end exclusive; the service takes the last day included.
+    rows = await service.days(session, settings, street_id, date_from, date_to - timedelta(days=1))
     return CalendarDays(street_id=street_id, working_hours=settings.working_hours, days=[DayOut(**r) for r in rows])

@@ -29,6 +29,9 @@ DESCRIPTION = """\
 **时间与时区**：接口中的时刻（`*_at` 等 date-time 字段）一律为 RFC 3339 的 UTC 时间（带 `Z` 或偏移）；
 界面显示时换算为北京时间（Asia/Shanghai，UTC+8）。日期（date）字段与按日统计、诉求编号中的日期按北京时间计。
 
+**区间**：一律 `*_from` 含、`*_to` 不含。日期区间如 `date_from=2026-03-01&date_to=2026-04-01` 即三月整月；
+时刻区间（`created_from` / `created_to`）同理。
+
 **坐标**：经纬度一律为 GCJ-02（国测局坐标，微信 `wx.getLocation({type: 'gcj02'})` 与腾讯地图使用的坐标系），
 不是 WGS-84。
 

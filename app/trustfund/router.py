@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
@@ -309,11 +309,17 @@ async def list_entries(
     kind: Annotated[Literal["income", "expense"] | None, Query(description="income / expense")] = None,
     category: Annotated[str | None, Query(max_length=32, description="收入类型或支出类别")] = None,
     status: Annotated[Literal["pending", "posted", "voided"] | None, Query()] = None,
-    date_from: Annotated[EntryDate | None, Query(description="起始日期（含），2000-01-01 至 2100-12-31")] = None,
-    date_to: Annotated[EntryDate | None, Query(description="截止日期（含），2000-01-01 至 2100-12-31")] = None,
+    date_from: Annotated[
+        EntryDate | None, Query(description="起始日期（含，北京时间），2000-01-01 至 2100-12-31")
+    ] = None,
+    date_to: Annotated[
+        EntryDate | None, Query(description="截止日期（不含，北京时间），2000-01-01 至 2100-12-31")
+    ] = None,
 ) -> Page[TransactionOut]:
+    # The contract's ranges end exclusive; the view takes the last day included.
+    last_day = date_to - timedelta(days=1) if date_to is not None else None
     return await entry_page(
-        session, access, page, kind=kind, category=category, status=status, date_from=date_from, date_to=date_to
+        session, access, page, kind=kind, category=category, status=status, date_from=date_from, date_to=last_day
     )
 
 
