@@ -482,17 +482,22 @@ class PhotoOut(BaseModel):
     width: int
     height: int
     size_bytes: int
-    url: str = Field(examples=["/api/v1/complaint-photos/0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b"])
-    thumbnail_url: str
+    url: str = Field(
+        description="签名的绝对链接，10 分钟有效，`<image src>` 可直接加载",
+        examples=[
+            "https://jincheng.example.cn/api/v1/complaint-photos/0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b?expires=1796263200&viewer=3d6f0a2b1c4e4f5a8b7c9d0e1f2a3b4c&signature=q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c"
+        ],
+    )
+    thumbnail_url: str = Field(description="缩略图（320 像素）的签名绝对链接，10 分钟有效")
 
 
 class ComplaintAssignmentOut(BaseModel):
     role: AssignmentRole = Field(description="主办或协办")
     unit_type: UnitType
     unit_id: uuid.UUID
-    unit_name: str
+    unit_name: str = Field(examples=["城管中队"])
     person_id: uuid.UUID | None
-    person_name: str | None = Field(description="经办人（居民看到的是掩码姓名）")
+    person_name: str | None = Field(description="经办人（居民看到的是掩码姓名）", examples=["李*"])
 
 
 class SuggestionOut(BaseModel):
@@ -504,10 +509,10 @@ class SuggestionOut(BaseModel):
 
 
 class RatingOut(BaseModel):
-    round: int
-    solved: bool
+    round: int = Field(description="第几轮评价（重办后再评）", examples=[1])
+    solved: bool = Field(examples=[True])
     satisfaction: Satisfaction
-    comment: str | None
+    comment: str | None = Field(examples=["井盖当天就换好了，谢谢"])
     created_at: datetime
 
 
@@ -518,7 +523,7 @@ class LocationOut(BaseModel):
     building_id: uuid.UUID | None
     latitude: float | None = Field(description="纬度，GCJ-02")
     longitude: float | None = Field(description="经度，GCJ-02")
-    address: str | None
+    address: str | None = Field(examples=["济宁市任城区金城街道金华小区3栋东侧"])
 
 
 class ComplaintOut(BaseModel):
@@ -593,5 +598,5 @@ class TimelineEventOut(BaseModel):
 
 class TimelineOut(BaseModel):
     complaint_id: uuid.UUID
-    number: str
+    number: str = Field(description="诉求编号", examples=["JC202612030001"])
     items: list[TimelineEventOut]
