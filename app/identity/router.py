@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
@@ -24,6 +24,7 @@ from app.identity.schemas import (
     BindingDecisionIn,
     BindingRejectIn,
     BindingRequestOut,
+    BindingStatus,
     HouseholdBindingOut,
     InviteIn,
     InviteOut,
@@ -286,7 +287,7 @@ async def list_binding_requests(
     session: Session,
     page: PageQuery,
     compound_id: Annotated[uuid.UUID | None, Query(description="只看某个小区")] = None,
-    status: Annotated[Literal["pending", "approved", "rejected"], Query(description="申请状态")] = "pending",
+    status: Annotated[BindingStatus, Query(description="申请状态")] = BindingStatus.pending,
 ) -> Page[BindingRequestOut]:
     rows, cursor = await binding.list_requests(session, principal, compound_id, status, page)
     items = [

@@ -42,7 +42,9 @@ from app.trustfund.schemas import (
     RemunerationOut,
     StatementOut,
     TransactionDetailOut,
+    TransactionKind,
     TransactionOut,
+    TransactionStatus,
     VerifyOut,
     VoucherOut,
 )
@@ -306,9 +308,9 @@ async def list_entries(
     session: Session,
     access: Access,
     page: PageQuery,
-    kind: Annotated[Literal["income", "expense"] | None, Query(description="income / expense")] = None,
+    kind: Annotated[TransactionKind | None, Query(description="收入或支出")] = None,
     category: Annotated[str | None, Query(max_length=32, description="收入类型或支出类别")] = None,
-    status: Annotated[Literal["pending", "posted", "voided"] | None, Query()] = None,
+    status: Annotated[TransactionStatus | None, Query(description="收支状态")] = None,
     date_from: Annotated[
         EntryDate | None, Query(description="起始日期（含，北京时间），2000-01-01 至 2100-12-31")
     ] = None,
