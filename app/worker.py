@@ -46,7 +46,12 @@ from app.core.settings import Settings
 log = logging.getLogger("app.worker")
 
 # Modules that register outbox handlers and periodic jobs when imported.
-DEFAULT_PLUGINS: tuple[str, ...] = ("app.notify.handlers", "app.sla.jobs")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "app.notify.handlers",
+    "app.sla.jobs",
+    "app.complaints.orphans",
+    "app.trustfund.orphans",
+)
 
 _CLAIM = text(
     """

@@ -25,8 +25,19 @@ StreetParam = Annotated[
     uuid.UUID | None,
     Query(description="街道 id；只在一个街道有权限时可省略", examples=["d2f00eec-d8be-505a-96ce-1ca30c213f59"]),
 ]
-DayParam = Annotated[str, Path(description="日期，YYYY-MM-DD（北京时间）", examples=["2027-02-06"])]
-YearParam = Annotated[int, Path(description="年份", examples=[2027])]
+# The limits the service enforces (with its own codes: calendar.invalid_date / calendar.date_out_of_range),
+# declared in the schema rather than enforced by FastAPI, so that the stable codes stay.
+_YEARS = {"minimum": service.MIN_YEAR, "maximum": service.MAX_YEAR}
+_YEAR_TEXT = f"{service.MIN_YEAR}–{service.MAX_YEAR}"
+DayParam = Annotated[
+    str,
+    Path(
+        description=f"日期，YYYY-MM-DD（北京时间），年份 {_YEAR_TEXT}",
+        examples=["2027-02-06"],
+        json_schema_extra={"format": "date"},
+    ),
+]
+YearParam = Annotated[int, Path(description=f"年份（{_YEAR_TEXT}）", examples=[2027], json_schema_extra=_YEARS)]
 
 
 @router.get(
@@ -40,7 +51,7 @@ async def list_overrides(
     principal: StreetStaff,
     page: PageQuery,
     street_id: StreetParam = None,
-    year: Annotated[int | None, Query(description="只看某一年")] = None,
+    year: Annotated[int | None, Query(description=f"只看某一年（{_YEAR_TEXT}）", json_schema_extra=_YEARS)] = None,
 ) -> Page[OverrideOut]:
     sid = service.street_for(principal, street_id, service.READ_ROLES)
     rows, cursor = await service.list_overrides(session, sid, year, page)
@@ -130,8 +141,11 @@ async def list_days(
     request: Request,
     session: Session,
     street_id: Annotated[uuid.UUID, Query(description="街道 id")],
-    date_from: Annotated[date, Query(description="开始日期（含）", examples=["2026-09-28"])],
-    date_to: Annotated[date, Query(gt=date.min, description="结束日期（不含）", examples=["2026-10-12"])],
+    date_from: Annotated[date, Query(description=f"开始日期（含），年份 {_YEAR_TEXT}", examples=["2026-09-28"])],
+    date_to: Annotated[
+        date,
+        Query(gt=date.min, description=f"结束日期（不含），年份 {_YEAR_TEXT}，最多 366 天", examples=["2026-10-12"]),
+    ],
 ) -> CalendarDays:
     settings: Settings = request.app.state.settings
     # The contract's ranges end exclusive; the service takes the last day included.

@@ -139,11 +139,16 @@ def add_working_time(cal: BusinessCalendar, start: datetime, amount: timedelta) 
     remaining = amount
     cursor = cal.local(start)
     day = cursor.date()
-    for _ in range(_MAX_DAYS + int(amount / max(cal.day_length, timedelta(minutes=1))) + 1):
+    # Give up only after _MAX_DAYS days in a row without working time: a bound on the total number of days
+    # (as once) made long limits fail, e.g. 3,000 working days span ~4,300 calendar days.
+    idle_days = 0
+    while idle_days <= _MAX_DAYS:
+        idle_days += 1
         for p_start, p_end in cal._day_periods(day):
             seg_start = max(p_start, cursor)
             if seg_start >= p_end:
                 continue
+            idle_days = 0
             available = p_end - seg_start
             if remaining <= available:
                 return (seg_start + remaining).astimezone(UTC)

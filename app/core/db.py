@@ -12,8 +12,11 @@ from fastapi.routing import APIRoute
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.core.errors import ProblemError
+from app.core.preauth import PreBodyCheck, checks_for
 from app.core.settings import Settings
 
 # Stable constraint names so that migrations can drop and alter them by name.
@@ -72,14 +75,56 @@ class UnitOfWorkRoute(APIRoute):
     data that was not stored.
     """
 
+    _pre_body_checks: list[PreBodyCheck] | None = None
+    _uuid_params: frozenset[str] | None = None
+
+    def _uuid_path_params(self) -> frozenset[str]:
+        if self._uuid_params is None:
+            pending, names = [self.dependant], set()
+            while pending:
+                node = pending.pop()
+                names |= {p.name for p in node.path_params if p.field_info.annotation is uuid.UUID}
+                pending.extend(node.dependencies)
+            self._uuid_params = frozenset(names)
+        return self._uuid_params
+
+    def _ids_well_formed(self, params: dict[str, Any]) -> bool:
+        try:
+            for name in self._uuid_path_params() & params.keys():
+                uuid.UUID(str(params[name]))
+        except ValueError:
+            return False
+        return True
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """A path whose id segment is no UUID is only a partial match (like a wrong method).
+
+        So ``GET /complaints/registrations`` reaches the literal ``/complaints/registrations`` route, which
+        answers 405, instead of ``GET /complaints/{complaint_id}`` answering 422; with no literal sibling
+        the router still falls back to this route and its 422.
+        """
+        match, child = super().matches(scope)
+        if match is Match.FULL and not self._ids_well_formed(child.get("path_params", {})):
+            return Match.PARTIAL, child
+        return match, child
+
+    def path_matches(self, path: str) -> bool:
+        """``path`` (with well-formed ids) is this route's, whatever the method: for a 405's ``Allow``."""
+        found = self.path_regex.match(path)
+        return found is not None and self._ids_well_formed(found.groupdict())
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def unit_of_work(request: Request) -> Response:
             from app.core.context import runtime
 
+            if self._pre_body_checks is None:
+                self._pre_body_checks = checks_for(self.dependant)
             try:
                 with runtime(getattr(request.app.state, "clock", None), getattr(request.app.state, "settings", None)):
+                    for check in self._pre_body_checks:
+                        await check(request)  # authentication before FastAPI parses the body
                     response = await handler(request)
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
                 if session is not None:

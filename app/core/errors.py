@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 log = logging.getLogger("app.errors")
 
@@ -175,6 +176,69 @@ _FRAMEWORK_PROBLEMS: dict[int, ProblemType] = {
 }
 
 
+# pydantic's messages in Chinese, by error type; ``{name}`` is filled from the error's ``ctx``.
+_MESSAGES: dict[str, str] = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不允许的字段",
+    "string_type": "须为字符串",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不正确（须匹配 {pattern}）",
+    "int_type": "须为整数",
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "float_type": "须为数字",
+    "float_parsing": "须为数字",
+    "bool_type": "须为 true 或 false",
+    "bool_parsing": "须为 true 或 false",
+    "greater_than": "须大于 {gt}",
+    "greater_than_equal": "须不小于 {ge}",
+    "less_than": "须小于 {lt}",
+    "less_than_equal": "须不大于 {le}",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "list_type": "须为数组",
+    "dict_type": "须为 JSON 对象",
+    "model_type": "须为 JSON 对象",
+    "model_attributes_type": "须为 JSON 对象",
+    "uuid_type": "须为 UUID",
+    "uuid_parsing": "须为 UUID",
+    "date_type": "须为日期 YYYY-MM-DD",
+    "date_parsing": "须为日期 YYYY-MM-DD",
+    "date_from_datetime_parsing": "须为日期 YYYY-MM-DD",
+    "date_from_datetime_inexact": "须为日期 YYYY-MM-DD",
+    "datetime_type": "须为 RFC 3339 时间",
+    "datetime_parsing": "须为 RFC 3339 时间",
+    "datetime_from_date_parsing": "须为 RFC 3339 时间",
+    "timezone_aware": "须带时区",
+    "enum": "须为以下之一：{expected}",
+    "literal_error": "须为以下之一：{expected}",
+    "url_type": "须为网址",
+    "url_parsing": "须为合法的网址",
+    "url_scheme": "网址须以 {expected_schemes} 开头",
+    "url_too_long": "网址最多 {max_length} 个字符",
+    "multiple_of": "须为 {multiple_of} 的倍数",
+    "decimal_parsing": "须为数字",
+    "bytes_type": "须为文件",
+    "value_error": "{error}",
+    "assertion_error": "{error}",
+}
+
+
+def chinese_message(error: Any) -> str:
+    """One validation error in Chinese: our own validators already speak it, pydantic's do not."""
+    kind = str(error.get("type", ""))
+    template = _MESSAGES.get(kind)
+    ctx = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    if template is None:
+        return "取值无效"
+    try:
+        text = template.format(**ctx)
+    except (KeyError, IndexError):
+        text = template.split("{")[0].rstrip("（：") or "取值无效"
+    return text or "取值无效"
+
+
 def _jsonable_loc(loc: Any) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
@@ -200,6 +264,37 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
     return problem_response(request, exc.status, exc.code, exc.title, exc.detail, headers=exc.headers, **exc.extra)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path: the framework names only the first route's."""
+    path, root = request.scope.get("path", ""), request.scope.get("root_path", "")
+    path = path[len(root) :] if root and path.startswith(root) else path
+    methods: set[str] = set()
+    pending: list[Any] = list(request.app.routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)  # FastAPI wraps included routers
+        if included is not None:
+            pending.extend(included.routes)
+            continue
+        path_matches = getattr(route, "path_matches", None)
+        if path_matches is not None:
+            found = bool(path_matches(path))
+        else:
+            found = isinstance(route, Route) and route.path_regex.match(path) is not None
+        if found:
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _chinese_detail(status: int, detail: str | None) -> str | None:
+    """Framework texts are English ("There was an error parsing the body"): people read Chinese."""
+    if detail is None or any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+        return detail
+    return {400: "请求体无法解析，请检查格式后重试", 405: None}.get(status)
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     known = _FRAMEWORK_PROBLEMS.get(exc.status_code)
@@ -210,8 +305,14 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
         check_declared(code, exc.status_code)
     if exc.status_code == 404 and detail == "Not Found":
         detail = None
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+        detail = f"该路径支持的方法：{', '.join(allowed)}" if allowed else None
     return problem_response(
-        request, exc.status_code, code, title, detail, headers=dict(exc.headers) if exc.headers else None
+        request, exc.status_code, code, title, _chinese_detail(exc.status_code, detail), headers=headers or None
     )
 
 
@@ -223,7 +324,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
             request, 400, "request.malformed_json", "请求体不是合法的 JSON", "请检查 JSON 语法后重试"
         )
     field_errors = [
-        {"loc": _jsonable_loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        {"loc": _jsonable_loc(e.get("loc", ())), "msg": chinese_message(e), "type": str(e.get("type", ""))}
         for e in errors
     ]
     first = field_errors[0] if field_errors else None

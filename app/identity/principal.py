@@ -11,8 +11,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from app.core.db import Session
+from app.core.db import Session, get_session
 from app.core.errors import FORBIDDEN, UNAUTHENTICATED, ProblemError, registered
+from app.core.preauth import run_before_body
 from app.core.security import InvalidToken, verify_access_token
 from app.core.settings import Settings
 from app.identity.models import RoleAssignment, User
@@ -105,6 +106,15 @@ async def _required_principal(
         raise unauthenticated()
     return principal
 
+
+async def _authenticate_before_body(request: Request) -> None:
+    """A secured route's 401 comes before any 400/422 about its body (see ``app.core.preauth``)."""
+    credentials = await bearer_scheme(request)
+    if await _optional_principal(request, get_session(request), credentials) is None:
+        raise unauthenticated()
+
+
+run_before_body(_required_principal, _authenticate_before_body)
 
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(_required_principal)]

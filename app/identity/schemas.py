@@ -3,12 +3,25 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
 
 from app.core.labels import labelled
 from app.identity.roles import Role, ScopeType
+
+# users.avatar_url is VARCHAR(512): the schema says so, and the stored (normalised, percent-encoded) form
+# is checked too, since a URL of Chinese characters grows ninefold when encoded.
+AVATAR_URL_MAX = 512
+
+
+def _stored_url_fits(url: HttpUrl) -> HttpUrl:
+    if len(str(url)) > AVATAR_URL_MAX:
+        raise ValueError(f"头像地址编码后超过 {AVATAR_URL_MAX} 个字符")
+    return url
+
+
+AvatarUrl = Annotated[HttpUrl, UrlConstraints(max_length=AVATAR_URL_MAX), AfterValidator(_stored_url_fits)]
 
 
 class HouseholdRelation(StrEnum):
@@ -102,8 +115,10 @@ class MePatch(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"nickname": "小金", "avatar_url": "https://example.com/a.png"}]}
     )
-    nickname: str | None = Field(default=None, min_length=1, max_length=32)
-    avatar_url: HttpUrl | None = Field(default=None, description="头像地址（https）")
+    nickname: str | None = Field(default=None, min_length=1, max_length=32, description="昵称；省略或 null 表示不修改")
+    avatar_url: AvatarUrl | None = Field(
+        default=None, description="头像地址（http/https，编码后最多 512 个字符）；省略或 null 表示不修改"
+    )
 
 
 class PhoneIn(BaseModel):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,9 +65,24 @@ class CommunityIn(BaseModel):
     name: str = Field(min_length=1, max_length=64, examples=["金城社区"])
 
 
+def _declare_not_null(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The schema says what ``_refuse_null`` does: a ``not_null`` field may be absent but never ``null``."""
+    not_null: frozenset[str] = getattr(model, "not_null", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        if name not in not_null or "anyOf" not in prop:
+            continue
+        kept = [branch for branch in prop.pop("anyOf") if branch.get("type") != "null"]
+        prop.pop("default", None)
+        if len(kept) == 1:
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+
+
 class _Patch(BaseModel):
     """A partial update: absent fields stay as they are. ``null`` is refused for a column that can't hold it."""
 
+    model_config = ConfigDict(json_schema_extra=_declare_not_null)
     not_null: ClassVar[frozenset[str]] = frozenset({"name"})
 
     @model_validator(mode="after")

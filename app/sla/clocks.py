@@ -36,7 +36,16 @@ class Limit:
 def add_time(cal: BusinessCalendar, start: datetime, amount: timedelta, wall_clock: bool) -> datetime:
     if wall_clock:
         return (start + amount).astimezone(UTC)
-    return add_working_time(cal, start, amount)
+    return _add_working_or_wall(cal, start, amount)
+
+
+def _add_working_or_wall(cal: BusinessCalendar, start: datetime, amount: timedelta) -> datetime:
+    """Working time, or wall-clock time when the street's overrides leave no working day for years:
+    a misconfigured calendar must never make a complaint submission fail."""
+    try:
+        return add_working_time(cal, start, amount)
+    except ValueError:
+        return (start + amount).astimezone(UTC)
 
 
 def subtract_working_time(cal: BusinessCalendar, end: datetime, amount: timedelta) -> datetime:
@@ -46,11 +55,14 @@ def subtract_working_time(cal: BusinessCalendar, end: datetime, amount: timedelt
     remaining = amount
     cursor = cal.local(end)
     day = cursor.date()
-    for _ in range(_MAX_DAYS + int(amount / max(cal.day_length, timedelta(minutes=1))) + 1):
+    idle_days = 0  # as in add_working_time: give up only after _MAX_DAYS days in a row without working time
+    while idle_days <= _MAX_DAYS:
+        idle_days += 1
         for p_start, p_end in reversed(cal._day_periods(day)):
             seg_end = min(p_end, cursor)
             if seg_end <= p_start:
                 continue
+            idle_days = 0
             available = seg_end - p_start
             if remaining <= available:
                 return (seg_end - remaining).astimezone(UTC)
@@ -62,7 +74,10 @@ def subtract_working_time(cal: BusinessCalendar, end: datetime, amount: timedelt
 def subtract_time(cal: BusinessCalendar, end: datetime, amount: timedelta, wall_clock: bool) -> datetime:
     if wall_clock:
         return (end - amount).astimezone(UTC)
-    return subtract_working_time(cal, end, amount)
+    try:
+        return subtract_working_time(cal, end, amount)
+    except ValueError:  # no working time for years: see _add_working_or_wall
+        return (end - amount).astimezone(UTC)
 
 
 def time_between(cal: BusinessCalendar, start: datetime, end: datetime, wall_clock: bool) -> timedelta:
@@ -82,7 +97,7 @@ class Steps:
 def steps_for(cal: BusinessCalendar, due_at: datetime, budget: timedelta, wall_clock: bool) -> Steps:
     """The 催办 point (75 % of the budget used), the deadline, and level-2 escalation 2 working days later."""
     warn_at = subtract_time(cal, due_at, budget * (1 - WARN_FRACTION), wall_clock)
-    escalate_at = add_working_time(cal, due_at, cal.day_length * ESCALATE_AFTER_WORKING_DAYS)
+    escalate_at = _add_working_or_wall(cal, due_at, cal.day_length * ESCALATE_AFTER_WORKING_DAYS)
     return Steps(due_at=due_at.astimezone(UTC), warn_at=warn_at, escalate_at=escalate_at)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # What a complaint shows of its clocks is part of the complaint's own read model (ComplaintOut.sla), so
 # those bodies live in app.complaints.schemas; re-exported here under the same names.
@@ -48,9 +49,44 @@ labelled(SupervisionSource, {"auto": "系统自动", "manual": "督办员发起"
 labelled(SupervisionState, {"open": "待回复", "replied": "已回复"})
 
 
+# The longest limit per unit: about a year, so a deadline always falls within the years the working-day
+# calendar can reason about (a policy of 3,000 working days once made every new complaint fail).
+MAX_AMOUNT_BY_UNIT: dict[LimitUnit, int] = {
+    LimitUnit.minutes: 10_000,
+    LimitUnit.hours: 8_784,
+    LimitUnit.working_hours: 2_000,
+    LimitUnit.working_days: 250,
+}
+
+
+def _declare_unit_maxima(schema: dict[str, Any]) -> None:
+    """The per-unit maxima in the JSON Schema itself (OpenAPI 3.1: ``if`` / ``then``)."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"unit": {"const": unit.value}}, "required": ["unit"]},
+            "then": {"properties": {"amount": {"maximum": most}}},
+        }
+        for unit, most in MAX_AMOUNT_BY_UNIT.items()
+    ]
+
+
 class LimitIn(BaseModel):
-    amount: int = Field(ge=1, le=10_000, examples=[5])
+    model_config = ConfigDict(json_schema_extra=_declare_unit_maxima)
+
+    amount: int = Field(
+        ge=1,
+        le=10_000,
+        examples=[5],
+        description="时限数值；按单位的上限：minutes 10000、hours 8784、working_hours 2000、working_days 250",
+    )
     unit: LimitUnit = Field(examples=[LimitUnit.working_days])
+
+    @model_validator(mode="after")
+    def _within_unit_maximum(self) -> Self:
+        most = MAX_AMOUNT_BY_UNIT[self.unit]
+        if self.amount > most:
+            raise ValueError(f"单位为 {self.unit.value} 时，时限最多为 {most}")
+        return self
 
 
 class PolicyIn(BaseModel):

@@ -498,7 +498,14 @@ async def budget_execution(year: YearPath, session: Session, access: Access) -> 
     )
 
 
-MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM（北京时间）", examples=["2026-03"])]
+MonthPath = Annotated[
+    str,
+    Path(
+        pattern=r"^\d{4}-\d{2}$",
+        description="月份 YYYY-MM（北京时间）；年份 2000–2100、月份 01–12，否则 422 `trustfund.invalid_month`",
+        examples=["2026-03"],
+    ),
+]
 
 
 @router.get(

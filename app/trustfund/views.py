@@ -3,20 +3,18 @@ for the caller (payers masked), read through the repository so the router holds 
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Session
 from app.core.pagination import Page, PageParams
 from app.core.signed_urls import signed_url
+from app.core.spreadsheet import Cell
 from app.ledger import api as ledger
-from app.trustfund import errors, repository, service
+from app.trustfund import errors, export, repository, service
 from app.trustfund.models import (
     Budget,
     BudgetComment,
@@ -240,14 +238,6 @@ def statement_out(st: service.Statement) -> StatementOut:
     )
 
 
-EXPORT_HEADER = ["入账时间", "类型", "类别", "金额(分)", "金额(元)", "酬金(分)", "付款户", "收款方", "说明", "业务编号"]
-
-
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
-
-
 def reconciliation_out(r: Reconciliation) -> ReconciliationOut:
     return ReconciliationOut(
         id=r.id,
@@ -263,16 +253,17 @@ async def statement_export(
     session: AsyncSession, access: FundAccess, month: str, format: Literal["xlsx", "csv"]
 ) -> tuple[bytes, str]:
     """The month's entries (payers masked) and its opening/closing balance as xlsx or CSV (UTF-8 with BOM):
-    the file's bytes and its media type."""
+    the file's bytes and its media type. Typed text is neutralised by ``export`` (no formulas, no
+    characters xlsx refuses)."""
     st = await service.monthly_statement(session, access.fund, month)
     payers = await service.payer_labels(session, access, st.transactions)
-    rows: list[list[str | int]] = [
+    rows: list[list[Cell]] = [
         [
             t.posted_at.astimezone(service.TZ).strftime("%Y-%m-%d %H:%M:%S") if t.posted_at else "",
             "收入" if t.kind == "income" else "支出",
             service.category_title(t.kind, t.category),
             t.amount_fen,
-            yuan(t.amount_fen),
+            export.yuan(t.amount_fen),
             t.remuneration_fen,
             payers.get(t.payer_household_id, "") if t.payer_household_id else "",
             t.payee or "",
@@ -281,26 +272,9 @@ async def statement_export(
         ]
         for t in st.transactions
     ]
-    summary = statement_out(st)
     if format == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(rows)
-        writer.writerow([])
-        writer.writerow(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
-        return ("\ufeff" + buf.getvalue()).encode(), "text/csv; charset=utf-8"
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{month} 收支明细"
-    ws.append(EXPORT_HEADER)
-    for row in rows:
-        ws.append(row)
-    ws.append([])
-    ws.append(["期初余额(分)", summary.opening_balance_fen, "期末余额(分)", summary.closing_balance_fen])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return export.statement_csv(rows, st.opening_fen, st.closing_fen), "text/csv; charset=utf-8"
+    return export.statement_xlsx(f"{month} 收支明细", rows, st.opening_fen, st.closing_fen), export.XLSX
 
 
 # ---------------------------------------------------------------------------------------------------

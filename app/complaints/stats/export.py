@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.complaints.stats.schemas import StatsFigures, StatsRow, StatsScope
+from app.core.spreadsheet import append_row, clean_text
 
 # (header, attribute, number format)
 COLUMNS: tuple[tuple[str, str, str | None], ...] = (
@@ -50,18 +51,19 @@ def workbook(
     bold = Font(bold=True)
     for title, rows, total in sheets:
         ws = wb.create_sheet(f"按{title}")
-        ws.append(list(HEADER))
+        append_row(ws, list(HEADER))
         for cell in ws[1]:
             cell.font = bold
         for label, fig in [*((r.name, r) for r in rows), ("合计", total)]:
-            ws.append([label, *(getattr(fig, attr) for _, attr, _ in COLUMNS)])
+            # Group names are typed by administrators: written as literal text, never a formula.
+            append_row(ws, [label, *(getattr(fig, attr) for _, attr, _ in COLUMNS)])
             for (_, _, fmt), cell in zip(COLUMNS, ws[ws.max_row][1:], strict=True):
                 if fmt:
                     cell.number_format = fmt
         ws.cell(row=ws.max_row, column=1).font = bold
         ws.column_dimensions["A"].width = 24
         ws.freeze_panes = "B2"
-    wb.properties.title = f"{scope.name} 诉求统计 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+    wb.properties.title = f"{clean_text(scope.name)} 诉求统计 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
