@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.complaints.workflow import ACTION_TITLES, Action, State
 from app.core.labels import labelled
+from app.core.signed_urls import SIGNED_PHOTO_URL
 
 DESCRIPTION_MAX = 1000
 MAX_PHOTOS = 9
@@ -482,12 +483,7 @@ class PhotoOut(BaseModel):
     width: int
     height: int
     size_bytes: int
-    url: str = Field(
-        description="签名的绝对链接，10 分钟有效，`<image src>` 可直接加载",
-        examples=[
-            "https://jincheng.example.cn/api/v1/complaint-photos/0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b?expires=1796263200&viewer=3d6f0a2b1c4e4f5a8b7c9d0e1f2a3b4c&signature=q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c"
-        ],
-    )
+    url: str = Field(description="签名的绝对链接，10 分钟有效，`<image src>` 可直接加载", examples=[SIGNED_PHOTO_URL])
     thumbnail_url: str = Field(description="缩略图（320 像素）的签名绝对链接，10 分钟有效")
 
 

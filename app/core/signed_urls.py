@@ -20,6 +20,11 @@ from app.core.errors import problem_type
 from app.core.settings import Settings
 
 SIGNED_URL_TTL = timedelta(minutes=10)
+# What a signed photo URL looks like (OpenAPI example).
+SIGNED_PHOTO_URL = (
+    "https://jincheng.example.cn/api/v1/complaint-photos/0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b"
+    "?expires=1796263200&viewer=3d6f0a2b1c4e4f5a8b7c9d0e1f2a3b4c&signature=q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c"
+)
 
 URL_EXPIRED = problem_type(
     "media.url_expired", 403, "图片链接已过期", "签名图片链接超过 10 分钟有效期；重新获取详情即可得到新链接"
