@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 
-.PHONY: run test lint typecheck openapi-validate pytest openapi clean
+.PHONY: run test lint typecheck openapi-validate pytest openapi bench clean mutants
 
 # `make run` needs only the runtime packages; `make test` adds the dev tools on top.
 $(RUNTIME): pyproject.toml
@@ -36,6 +36,14 @@ openapi-validate: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Hot paths against a raw asyncpg floor (bench/README.md); seeds ./var/bench once (~4 min), then ~3 min a run.
+bench: $(RUNTIME)
+	$(BIN)/python bench/hot_paths.py $(BENCH_ARGS)
+
+# Not part of `make test`: remove each guard in tests/mutants/run.py from a copy of the tree, run its test 5x.
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants/run.py
 
 openapi: $(STAMP)
 	$(BIN)/jincheng openapi export

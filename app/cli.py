@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from app.core.settings import Environment, ProductionConfigError, check_production, get_settings
+from app.hotline.cli import hotline_cli
+from app.integrations.cli import integrations_cli
 from app.trustfund.cli import trustfund_cli
 
 cli = typer.Typer(help="智慧金城后端命令行", no_args_is_help=True, add_completion=False)
@@ -22,6 +24,8 @@ cli.add_typer(admin_cli, name="admin")
 complaints_cli = typer.Typer(help="网上枫桥诉求", no_args_is_help=True)
 cli.add_typer(complaints_cli, name="complaints")
 cli.add_typer(trustfund_cli, name="trustfund")
+cli.add_typer(integrations_cli, name="integrations")
+cli.add_typer(hotline_cli, name="hotline")
 console = Console(stderr=True)
 
 
@@ -35,8 +39,9 @@ def _database_url() -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="监听端口")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="进程数（多进程时只有一个进程运行后台投递循环）")] = 1,
 ) -> None:
-    """Migrate, load the demo data on first run (dev), and serve the API."""
+    """Migrate, load the demo data on first run (dev), and serve the API (``--workers N``: N processes)."""
     import uvicorn
 
     from app.core.logging import configure_logging
@@ -60,12 +65,31 @@ def serve(
             console.print("已加载金城街道演示数据")
     # The dev WeChat client calls the fake mounted in this process, so it must know the real port.
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    if workers > 1:
+        # Worker processes import the app factory afresh and read their settings from the environment:
+        # hand them the resolved database URL (the embedded server stays owned by this process) and the port.
+        import os
+
+        os.environ.update(
+            {"JINCHENG_DATABASE_URL": url, "JINCHENG_HOST": settings.host, "JINCHENG_PORT": str(settings.port)}
+        )
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            proxy_headers=True,
+        )
+        return
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_config=None,
         proxy_headers=True,
+        server_header=False,  # no `server: uvicorn` banner
     )
 
 

@@ -14,6 +14,7 @@ SUBSCRIBER_MODULES: tuple[str, ...] = (
     "app.complaints.stats.subscribers",
     "app.complaints.notifications",
     "app.trustfund.subscribers",
+    "app.hotline.webhooks",
 )
 
 

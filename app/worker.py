@@ -23,7 +23,8 @@ import hashlib
 import importlib
 import logging
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -51,19 +52,23 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "app.sla.jobs",
     "app.complaints.orphans",
     "app.trustfund.orphans",
+    "app.volunteers.jobs",
+    "app.merchants.jobs",
+    "app.hotline.webhooks",
 )
 
 _CLAIM = text(
     """
     WITH due AS (
         SELECT id FROM outbox
-        WHERE status = 'pending' AND available_at <= now() AND kind = ANY(:kinds)
+        WHERE status = 'pending' AND available_at <= coalesce(CAST(:now AS timestamptz), now()) AND kind = ANY(:kinds)
         ORDER BY available_at
         LIMIT :limit
         FOR UPDATE SKIP LOCKED
     )
     UPDATE outbox AS o
-    SET available_at = now() + make_interval(secs => :lease), attempts = o.attempts + 1
+    SET available_at = coalesce(CAST(:now AS timestamptz), now()) + make_interval(secs => :lease),
+        attempts = o.attempts + 1
     FROM due WHERE o.id = due.id
     RETURNING o.id, o.kind, o.payload, o.street_id, o.attempts, o.created_at
     """
@@ -74,7 +79,8 @@ _MARK_DELIVERED = text(
 )
 # Failures only touch the row while our lease is the latest one (attempts unchanged).
 _MARK_RETRY = text(
-    "UPDATE outbox SET available_at = now() + make_interval(secs => :delay), last_error = :error "
+    "UPDATE outbox SET available_at = coalesce(CAST(:now AS timestamptz), now()) + make_interval(secs => :delay), "
+    "last_error = :error "
     "WHERE id = :id AND status = 'pending' AND attempts = :attempt"
 )
 _MARK_DEAD = text(
@@ -91,6 +97,11 @@ _CLAIM_TICK = text(
     """
 )
 _FINISH_TICK = text("UPDATE periodic_jobs SET last_finished_at = now(), last_error = :error WHERE name = :name")
+
+
+# Test seam: awaited inside the claim transaction, after the rows are locked and leased, so a test can hold one
+# worker there while another claims at the same instant. None (one attribute read) in production.
+claim_pause: Callable[[Worker], Awaitable[None]] | None = None
 
 
 def load_plugins(settings: Settings, extra: Iterable[str] = ()) -> None:
@@ -123,10 +134,13 @@ class Worker:
         handlers: Mapping[str, Handler] | None = None,
         periodic: Mapping[str, PeriodicJob] | None = None,
         rng: random.Random | None = None,
+        outbox_clock: Clock | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.clock = clock or SystemClock()
+        # What leases and backoffs count from: the database's now() unless a test drives them with a clock.
+        self.outbox_clock = outbox_clock
         # None means the global registries, read at each call (plugins may register later).
         self._handlers = handlers
         self._periodic = periodic
@@ -150,12 +164,11 @@ class Worker:
         if not kinds:
             return []
         lease = self.settings.outbox_lease_seconds
+        params = {"kinds": kinds, "limit": self.settings.outbox_batch_size, "lease": lease, "now": self._db_now()}
         async with self.sessionmaker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    _CLAIM, {"kinds": kinds, "limit": self.settings.outbox_batch_size, "lease": lease}
-                )
-            ).all()
+            rows = (await session.execute(_CLAIM, params)).all()
+            if claim_pause is not None:
+                await claim_pause(self)
         return [
             Delivery(
                 id=r.id,
@@ -167,6 +180,11 @@ class Worker:
             )
             for r in rows
         ]
+
+    def _db_now(self) -> datetime | None:
+        """The instant leases and backoffs count from: None means the database's now() (one time source for
+        every worker host, and for ``enqueue``); tests pass ``outbox_clock`` to drive the lease."""
+        return None if self.outbox_clock is None else self.outbox_clock.now()
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; returns how many rows were claimed."""
@@ -214,7 +232,10 @@ class Worker:
                 self.settings.outbox_backoff_cap_seconds,
                 self.rng,
             )
-        await self._mark(_MARK_RETRY, {"id": delivery.id, "attempt": delivery.attempt, "delay": delay, "error": error})
+        await self._mark(
+            _MARK_RETRY,
+            {"id": delivery.id, "attempt": delivery.attempt, "delay": delay, "error": error, "now": self._db_now()},
+        )
         log.warning(
             "outbox delivery failed, will retry",
             extra={"outbox_id": str(delivery.id), "kind": delivery.kind, "attempt": delivery.attempt, "delay": delay},

@@ -21,16 +21,33 @@ MAX_SPAN_DAYS = 366
 READ_ROLES = (Role.street_admin, Role.street_supervisor, Role.street_dispatcher)
 
 
+# Calendars loaded in a session, so that one request (a submit computes SLA deadlines and then shows them)
+# reads a street's calendar once. The writers below drop it; a session lives for one request or job run.
+_SESSION_MEMO = "calendar.loaded"
+
+
 async def load_calendar(session: AsyncSession, settings: Settings, street_id: uuid.UUID) -> BusinessCalendar:
-    """The street's calendar: two small queries, then every check is in memory."""
+    """The street's calendar: two small queries (once per session), then every check is in memory."""
     from zoneinfo import ZoneInfo
 
-    return BusinessCalendar(
+    memo: dict[tuple[uuid.UUID, str, str], BusinessCalendar] = session.info.setdefault(_SESSION_MEMO, {})
+    key = (street_id, settings.timezone, settings.working_hours)
+    cached = memo.get(key)
+    if cached is not None:
+        return cached
+    calendar = BusinessCalendar(
         tz=ZoneInfo(settings.timezone),
         periods=parse_working_hours(settings.working_hours),
         overrides=await repository.override_map(session, street_id),
         declared_years=frozenset(await repository.declared_years(session, street_id)),
     )
+    memo[key] = calendar
+    return calendar
+
+
+def forget_calendars(session: AsyncSession) -> None:
+    """After a write to overrides or declared years: the next ``load_calendar`` reads them again."""
+    session.info.pop(_SESSION_MEMO, None)
 
 
 def parse_day(raw: str) -> date:
@@ -75,10 +92,12 @@ async def list_overrides(
 async def upsert_override(
     session: AsyncSession, principal: Principal, street_id: uuid.UUID, day: date, kind: str, note: str | None
 ) -> CalendarOverride:
+    forget_calendars(session)
     return await repository.upsert_override(session, street_id, day, kind, note, principal.user_id)
 
 
 async def delete_override(session: AsyncSession, street_id: uuid.UUID, day: date) -> None:
+    forget_calendars(session)
     if not await repository.delete_override(session, street_id, day):
         raise errors.override_not_found()
 
@@ -91,11 +110,13 @@ async def declare_year(
     session: AsyncSession, principal: Principal, street_id: uuid.UUID, year: int, note: str | None
 ) -> CalendarYear:
     check_year(year)
+    forget_calendars(session)
     return await repository.declare_year(session, street_id, year, note, principal.user_id)
 
 
 async def undeclare_year(session: AsyncSession, street_id: uuid.UUID, year: int) -> None:
     check_year(year)
+    forget_calendars(session)
     if not await repository.undeclare_year(session, street_id, year):
         raise errors.year_not_found()
 

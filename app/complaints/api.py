@@ -5,6 +5,8 @@ hotline, 金小蜂, 金城荟) may use. Other domains import this module, ``sche
 - read it: ``get_complaint`` (trusted callers), ``get_readable`` (404 unless the caller may see it),
   ``get_view`` (the caller's view), ``follower_ids``;
 - lock it: ``lock_complaint`` (the global lock order: complaint row first), ``get_readable_for_update``;
+- act for a resident it speaks for (the 1890 hotline owns the complaints it files): ``add_note``
+  (补充信息), ``withdraw``, ``rate`` (回访), through the same workflow checks as the mini-program;
 - act on it: ``authorize`` (visibility → version → state → relation) then ``record_event`` (timeline);
 - hear about it: subscribe to ``ComplaintChanged`` (``app.core.events.subscriber``);
 - add to its detail: ``provide_deadline_view`` (the SLA module fills ``ComplaintOut.sla``).
@@ -24,7 +26,7 @@ from app.complaints import errors, repository
 from app.complaints.actors import _ACTOR_PREFERENCE, _UNIT_ROLES, _actors, _now, _unit_scope
 from app.complaints.categories import category_lineage, get_category
 from app.complaints.changes import ComplaintChanged
-from app.complaints.commands import auto_close
+from app.complaints.commands import add_note, auto_close, rate, withdraw
 from app.complaints.events import EVENT_TITLES, SYSTEM, EventActor, Recipient, emit
 from app.complaints.intake import Place, _new_complaint, _resolve_place
 from app.complaints.models import (
@@ -42,8 +44,10 @@ from app.complaints.schemas import (
 )
 from app.complaints.views import get_view, provide_deadline_view
 from app.complaints.workflow import (
+    ACTION_TITLES,
     HANDLING,
     STATE_TITLES,
+    TERMINAL,
     Action,
     Actor,
     State,
@@ -54,17 +58,22 @@ from app.identity.api import Principal, Role
 from app.org import api as org
 
 __all__ = [
+    "ACTION_TITLES",
     "EVENT_TITLES",
     "HANDLER_ROLES",
     "HANDLING",
+    "STATE_TITLES",
     "SYSTEM",
+    "TERMINAL",
     "UNIT_ROLES",
+    "Action",
     "Actor",
     "Authorized",
     "ComplaintChanged",
     "EventActor",
     "Recipient",
     "State",
+    "add_note",
     "authorize",
     "auto_close",
     "category_lineage",
@@ -77,9 +86,11 @@ __all__ = [
     "lock_complaint",
     "open_complaint",
     "provide_deadline_view",
+    "rate",
     "record_event",
     "set_due_at",
     "unit_scope",
+    "withdraw",
 ]
 
 

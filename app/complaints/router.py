@@ -43,6 +43,7 @@ from app.core.db import Session
 from app.core.idempotency import IdempotencyKeyHeader, idempotent
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
+from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
 from app.core.storage import ObjectNotFound, Storage, storage_for
 from app.identity.api import CurrentMediaViewer, CurrentPrincipal, MediaViewer
@@ -59,14 +60,14 @@ ACTION_ERRORS = problems(401, 403, 404, 409, 422)
 CREATE_ERRORS = problems(401, 403, 409, 422)
 
 
-def _storage(request: Request) -> Storage:
+async def _storage(request: Request) -> Storage:
     return storage_for(request.app.state.settings)
 
 
 StorageDep = Annotated[Storage, Depends(_storage)]
 
 
-def _filters(
+async def _filters(
     state: Annotated[list[State] | None, Query(description="状态，可多选")] = None,
     category_id: Annotated[uuid.UUID | None, Query(description="分类（含其子分类）")] = None,
     community_id: Annotated[uuid.UUID | None, Query(description="社区")] = None,
@@ -119,6 +120,7 @@ async def list_categories(street_id: uuid.UUID, session: Session) -> list[Catego
     description="小程序提交诉求，进入“待受理”。支持 `Idempotency-Key`：网络重试时返回第一次创建的诉求。",
     response_model=ComplaintOut,
     responses=problems(401, 409, 422),
+    dependencies=[Depends(rate_limit("complaint_submit", per_user))],
 )
 async def submit_complaint(
     request: Request,
@@ -479,6 +481,7 @@ async def add_info(complaint_id: uuid.UUID, body: AddInfoIn, session: Session, p
     description="JPEG/PNG/WebP，单张不超过 10 MB。服务器解码校验（不看扩展名），去除 EXIF（含 GPS）后重新编码，"
     "并生成缩略图。返回的 id 用于提交诉求、备注或办结。",
     responses=problems(401, 413, 422),
+    dependencies=[Depends(rate_limit("upload", per_user))],
 )
 async def upload_photo(
     session: Session,

@@ -111,6 +111,7 @@ class Channel(StrEnum):
     grid_patrol = "grid_patrol"
     walk_in = "walk_in"
     hotline = "hotline"
+    open311 = "open311"  # Open311 GeoReport v2 clients (/open311/v2)
 
 
 class StaffChannel(StrEnum):
@@ -162,6 +163,7 @@ labelled(
         "grid_patrol": "网格巡查",
         "walk_in": "来访",
         "hotline": "1890 热线",
+        "open311": "Open311 客户端",
     },
 )
 labelled(

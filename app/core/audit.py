@@ -29,6 +29,14 @@ class AuditLog(Base):
         Index("ix_audit_log_target", "target_type", "target_id", "created_at"),
         Index("ix_audit_log_actor_created", "actor_id", "created_at"),
         Index("ix_audit_log_street_created_id", "street_id", "created_at", "id"),
+        Index(
+            "ix_audit_log_street_action_created",
+            "street_id",
+            "action",
+            "created_at",
+            "id",
+            postgresql_ops={"action": "varchar_pattern_ops"},
+        ),
     )
     id: Mapped[uuid.UUID] = uuid_pk()
     # No foreign key: the log outlives what it describes, and core does not depend on identity.
@@ -86,6 +94,7 @@ async def page(
     target_type: str | None = None,
     target_id: uuid.UUID | None = None,
     action_prefix: str | None = None,
+    actor_id: uuid.UUID | None = None,
 ) -> tuple[list[AuditLog], str | None]:
     """Newest first, limited to ``street_ids``; keyset-paginated (``params`` is a ``PageParams``)."""
     from sqlalchemy import select
@@ -99,6 +108,8 @@ async def page(
         stmt = stmt.where(AuditLog.target_id == target_id)
     if action_prefix is not None:
         stmt = stmt.where(AuditLog.action.startswith(action_prefix, autoescape=True))
+    if actor_id is not None:
+        stmt = stmt.where(AuditLog.actor_id == actor_id)
     return await keyset_page(
         session,
         stmt,

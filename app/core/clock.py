@@ -48,7 +48,7 @@ def _aware(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, Engine, MetaData, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from starlette.routing import Match
@@ -45,7 +47,11 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
-        pool_pre_ping=True,
+        # No pre-ping round trip on every checkout (a measurable share of a short request): connections
+        # are recycled before any server or proxy idle timeout, and a connection that died anyway fails
+        # its statement, is invalidated by the pool and the request answers 500 once.
+        pool_pre_ping=False,
+        pool_recycle=settings.db_pool_recycle_seconds,
         echo=settings.db_echo,
     )
 
@@ -54,11 +60,46 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def get_session(request: Request) -> AsyncSession:
-    """The request's one session. Committed by `UnitOfWorkRoute`, never by services."""
+# GET and HEAD change nothing, so they need no BEGIN and COMMIT round trips: when the app owns its engine,
+# their sessions run in AUTOCOMMIT (each statement its own read-committed snapshot, exactly what statements
+# in a read-committed transaction see anyway). A write slipping into one would lose the unit of work, so
+# every statement of a GET/HEAD request is checked (whatever the session) and a write is refused loudly.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+_read_only_request: ContextVar[bool] = ContextVar("read_only_request", default=False)
+_READ_STARTS = ("SELECT", "WITH", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW")
+_LOCKING_OR_WRITING = re.compile(
+    r"\bFOR (?:NO KEY )?UPDATE\b|\bFOR (?:KEY )?SHARE\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|\bDELETE FROM\b"
+)
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET/HEAD handler tried to write or lock rows: it must be a POST/PUT/PATCH/DELETE."""
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_in_read_only_requests(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    if not _read_only_request.get():
+        return
+    head = statement.lstrip()[:9].upper()
+    if not head.startswith(_READ_STARTS) or _LOCKING_OR_WRITING.search(statement):
+        raise WriteInReadOnlyRequest(f"GET/HEAD request tried: {statement[:80]!r}")
+
+
+def read_only_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """The request's one session. Committed by `UnitOfWorkRoute`, never by services.
+
+    ``async def`` like every dependency: a sync one is run in the thread pool, a thread hop per request."""
     session: AsyncSession | None = getattr(request.state, "db_session", None)
     if session is None:
         factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+        if request.method in READ_ONLY_METHODS:
+            factory = getattr(request.app.state, "read_sessionmaker", factory)
         session = factory()
         request.state.db_session = session
     return session
@@ -121,6 +162,7 @@ class UnitOfWorkRoute(APIRoute):
 
             if self._pre_body_checks is None:
                 self._pre_body_checks = checks_for(self.dependant)
+            read_only = _read_only_request.set(request.method in READ_ONLY_METHODS)
             try:
                 with runtime(getattr(request.app.state, "clock", None), getattr(request.app.state, "settings", None)):
                     for check in self._pre_body_checks:
@@ -144,6 +186,7 @@ class UnitOfWorkRoute(APIRoute):
                     await session.rollback()
                 raise
             finally:
+                _read_only_request.reset(read_only)
                 session = getattr(request.state, "db_session", None)
                 if session is not None:
                     request.state.db_session = None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.errors import ProblemType, problem_response, problem_type
 from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
+from app.core.posture import metrics_allowed
 
 # Probes need no token; `security: []` says so in the document (linters flag an operation without security).
 PUBLIC_PROBE: dict[str, Any] = {"security": []}
@@ -25,6 +26,9 @@ log = logging.getLogger("app.health")
 ReadinessCheck = Callable[[AsyncSession, FastAPI], Awaitable[list[str]]]
 
 DATABASE_UNAVAILABLE = problem_type("system.database_unavailable", 503, "数据库不可用", "/readyz 无法连接数据库")
+METRICS_FORBIDDEN = problem_type(
+    "system.metrics_forbidden", 403, "无权读取监控指标", "生产环境中不在允许列表且未携带监控令牌的 /metrics 请求"
+)
 MIGRATIONS_PENDING = problem_type("system.migrations_pending", 503, "数据库迁移未完成", "/readyz 发现迁移未到最新")
 
 
@@ -81,11 +85,19 @@ async def readyz(request: Request) -> Any:
 @router.get(
     "/metrics",
     summary="Prometheus 指标",
-    description="Prometheus 抓取的请求计数与耗时等指标（文本格式）。",
+    description=(
+        "Prometheus 抓取的请求计数与耗时等指标（文本格式）。生产环境只对 `JINCHENG_METRICS_ALLOW_IPS` 中的地址"
+        "或携带 `Bearer $JINCHENG_METRICS_TOKEN` 的请求开放。"
+    ),
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"},
+        **problems(403),
+    },
     openapi_extra=PUBLIC_PROBE,
 )
 async def metrics(request: Request) -> Response:
+    if not metrics_allowed(request):
+        return problem_response(request, 403, METRICS_FORBIDDEN.code, METRICS_FORBIDDEN.title)
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.core.errors import PROBLEM_TYPES, Problem
+from app.core.ratelimit import route_limits
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
@@ -56,11 +58,25 @@ TAGS: list[dict[str, str]] = [
         "description": "信托制物业：小区共有资金账本（复式记账、哈希链防篡改）、收入与 10% 酬金、双签支出、"
         "开放式预算、批量导入、银行对账、业主查账与质询",
     },
+    {
+        "name": "merchants",
+        "description": "金城荟商户：入驻申请与审核、公开列表（附近、营业中）、详情、评价、优惠券领取与核销",
+    },
+    {
+        "name": "communityfund",
+        "description": "社区基金：商户与签约企业认捐和缴款、双签资助社区项目、公开账目与月度报表",
+    },
+    {"name": "communityevents", "description": "社区活动：城市集市、邻里联赛、工厂游、讲座与邻里节的报名与候补"},
     {"name": "sla", "description": "督办：办理时限策略、暂停计时、延期审批、自动催办与逐级督办、督办回复"},
     {
         "name": "stats",
         "description": "诉求统计：响应率、解决率、满意率、按期办结率、退单率、直办率、办理时长，"
         "按范围分组，可导出 Excel",
+    },
+    {
+        "name": "volunteers",
+        "description": "金小蜂志愿服务：志愿队与服务项目、活动与周期活动、报名与候补、动态码 + 定位签到签退、"
+        "信用/荣誉时长、时间银行积分、服务记录与志愿服务证明、统计",
     },
 ]
 
@@ -117,18 +133,41 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
             common = [500] + ([400, 413] if "requestBody" in op else []) + ([422] if has_input else [])
             if op.get("security"):
                 common.append(401)
+            if op.get("x-open311"):  # Open311 routes answer 400/403/404 in the standard's own error list
+                common = [c for c in common if c != 400]
             for code in common:
                 responses[str(code)] = _problem_ref(code)
             for status, resp in responses.items():
                 # FastAPI's `model=` puts the schema under application/json; errors are problem+json.
                 content = resp.get("content", {})
-                if status.startswith(("4", "5")) and "application/json" in content:
+                if status.startswith(("4", "5")) and "application/json" in content and not op.get("x-open311"):
                     content.setdefault("application/problem+json", content.pop("application/json"))
                     if not content["application/problem+json"]:
                         content["application/problem+json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
+
+
+def _api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every APIRoute of the app, also those behind included routers (FastAPI ≥ 0.160 includes lazily)."""
+    iter_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iter_contexts is None:
+        return [r for r in app.routes if isinstance(r, APIRoute)]
+    found = (getattr(c, "original_route", None) for c in iter_contexts(app.routes))
+    return [r for r in found if isinstance(r, APIRoute)]
+
+
+def _declare_rate_limits(app: FastAPI, schema: dict[str, Any]) -> None:
+    """429 on every operation whose route carries a ``rate_limit`` dependency."""
+    for route in _api_routes(app):
+        if not route.include_in_schema or not route_limits(route.dependant):
+            continue
+        path_item = schema.get("paths", {}).get(route.path_format, {})
+        for method in route.methods or ():
+            op = path_item.get(method.lower())
+            if op is not None:
+                op.setdefault("responses", {})["429"] = _problem_ref(429)
 
 
 # Code prefixes any operation may answer with, and per tag the domains whose codes its operations may raise.
@@ -262,6 +301,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         description=DESCRIPTION,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=TAGS + list(getattr(app.state, "extra_tags", [])),
         servers=[{"url": "/", "description": "当前服务"}],
         contact={"name": "金城街道智慧金城项目组"},
@@ -272,6 +312,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     for name, sub in schema["components"]["schemas"]["Problem"].pop("$defs", {}).items():
         schema["components"]["schemas"].setdefault(name, sub)
+    _declare_rate_limits(app, schema)
     _declare_common_statuses(schema)
     _declare_problem_codes(schema)
     _rename_generated_schemas(schema)

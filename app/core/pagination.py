@@ -40,7 +40,7 @@ class PageParams:
     limit: int
 
 
-def _page_params(
+async def _page_params(
     cursor: Annotated[str | None, Query(description="上一页返回的 `next_cursor`", max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页条数，最多 100")] = 20,
 ) -> PageParams:

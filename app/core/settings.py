@@ -33,6 +33,10 @@ NOTIFY_EVENTS = frozenset(
         "task_dispatched",
         "task_reminded",
         "task_supervised",
+        "volunteer_reminder_24h",
+        "volunteer_reminder_2h",
+        "volunteer_promoted",
+        "volunteer_checkout_forgotten",
     }
 )
 
@@ -57,6 +61,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     data_dir: Path = Path("var")
     db_pool_size: int = 10
+    # Connections older than this are replaced at checkout (instead of a pre-ping on every checkout).
+    db_pool_recycle_seconds: int = Field(default=1800, ge=30)
     db_echo: bool = False
 
     host: str = "127.0.0.1"
@@ -77,6 +83,8 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
 
     hotline_secret: SecretStr = SecretStr(DEV_HOTLINE_SECRET)
+    # argon2 hashes running at once in one process (each takes ~64 MiB and a core for a while).
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     # Where clients reach this service; signed image URLs in responses are absolute under it.
     public_base_url: str = "http://127.0.0.1:8000"
@@ -104,6 +112,27 @@ class Settings(BaseSettings):
     wechat_templates: dict[str, WeChatTemplate] = Field(default_factory=dict)
     wechat_miniprogram_state: str = Field(default="formal", pattern="^(developer|trial|formal)$")
 
+    # Production posture (app/core/posture.py).
+    public_docs: bool = Field(default=False, description="In production, serve /docs and /openapi.json")
+    metrics_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    metrics_token: SecretStr | None = None
+    cors_allow_origins: list[str] = Field(default_factory=list)
+
+    # Rate limits (app/core/ratelimit.py): counts in process memory, or in Redis when redis_url is set so that
+    # every replica shares them. Each limit is "<count>/<period>", e.g. "10/hour" or "10 per 15 minutes".
+    redis_url: str | None = Field(default=None, description="redis://host:6379/0; unset keeps counts in memory")
+    rate_limit_enabled: bool = True
+    rate_limit_strategy: str = Field(default="moving-window", pattern="^(moving-window|fixed-window)$")
+    rate_limit_key_prefix: str = Field(default="jincheng", min_length=1, max_length=64)
+    rate_limit_password_login_ip: str = "30/minute"  # noqa: S105 (a limit, not a password)
+    rate_limit_password_login_username: str = "10 per 15 minutes"  # noqa: S105
+    rate_limit_wechat_login_ip: str = "60/minute"
+    rate_limit_complaint_submit: str = "10/hour"
+    rate_limit_upload: str = "60/hour"
+    rate_limit_invite_redeem: str = "10/hour"
+    rate_limit_invite_redeem_ip: str = "30/hour"
+    rate_limit_hotline_lookup: str = "60/minute"
+
     run_worker_in_process: bool | None = Field(
         default=None, description="Run the outbox worker inside `jincheng serve`; defaults to on in dev."
     )
@@ -114,6 +143,32 @@ class Settings(BaseSettings):
         unknown = sorted(set(value) - NOTIFY_EVENTS)
         if unknown:
             raise ValueError(f"unknown notification events: {unknown}; known: {sorted(NOTIFY_EVENTS)}")
+        return value
+
+    @field_validator(
+        "rate_limit_password_login_ip",
+        "rate_limit_password_login_username",
+        "rate_limit_wechat_login_ip",
+        "rate_limit_complaint_submit",
+        "rate_limit_upload",
+        "rate_limit_invite_redeem",
+        "rate_limit_invite_redeem_ip",
+        "rate_limit_hotline_lookup",
+    )
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # raises ValueError on anything it cannot read
+        return value
+
+    @field_validator("metrics_allow_ips")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in value:
+            ipaddress.ip_network(net, strict=False)  # ValueError names the bad entry
         return value
 
     @field_validator("working_hours")

@@ -2,9 +2,12 @@
 
 Who may grant what:
 * a street_admin grants any role (but resident) scoped to a unit of their street;
-* a community_secretary grants the community roles (community_staff, grid_worker, building_leader,
-  owners_committee) scoped to their community or a unit inside it.
-Anything else is 403 ``role.scope_forbidden``.
+* a community_secretary grants the community roles (community_staff, grid_worker, building_leader) scoped to
+  their community or a unit inside it;
+* ``owners_committee`` approves the owners' money: only a street_admin grants (or revokes) it, 403
+  ``role.street_admin_only`` otherwise;
+* nobody grants a role to themself, directly or by redeeming their own invite: 403 ``role.self_grant``.
+Anything else is 403 ``role.scope_forbidden``. The rules are listed in docs/security.md.
 """
 
 from __future__ import annotations
@@ -16,19 +19,23 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit
+from app.core import audit, context
 from app.core.errors import ProblemError
 from app.identity import errors, repository
 from app.identity.auth import hash_token
 from app.identity.models import Invite, RoleAssignment
 from app.identity.principal import Principal
-from app.identity.roles import ROLE_SCOPE, Role, ScopeType
+from app.identity.roles import ROLE_SCOPE, ROLE_TITLES, Role, ScopeType
+from app.merchants.api import merchant_location
 from app.org import api as org
+from app.volunteers.models import VolunteerTeam
 
 INVITE_TTL = timedelta(days=7)
-COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader, Role.owners_committee})
-# Scopes whose units live in other domains (teams, merchants): only the street can be checked.
-_UNCHECKED_SCOPES = frozenset({ScopeType.team, ScopeType.merchant})
+COMMUNITY_ROLES = frozenset({Role.community_staff, Role.grid_worker, Role.building_leader})
+# Roles that approve the owners' money: granted by a street admin of the street only (segregation of duties).
+STREET_ADMIN_ONLY = frozenset({Role.owners_committee})
+# Every scope's unit is looked up: org units here, teams and merchants in their domains.
+_UNCHECKED_SCOPES: frozenset[ScopeType] = frozenset()
 _INVITE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -49,7 +56,15 @@ async def _locate(session: AsyncSession, principal: Principal, role: Role, scope
         if len(streets) != 1:
             raise errors.scope_forbidden("只有街道管理员可以授予该角色")
         return Location(next(iter(streets)), None)
-    found = await org.unit_location(session, scope.value, scope_id)
+    if scope is ScopeType.team:  # a 金小蜂 volunteer team: it lives in the volunteers domain
+        team = await session.get(VolunteerTeam, scope_id)
+        if team is None:
+            raise errors.scope_not_found()
+        return Location(team.street_id, team.community_id)
+    if scope is ScopeType.merchant:  # a 金城荟 merchant
+        found = await merchant_location(session, scope_id)
+    else:
+        found = await org.unit_location(session, scope.value, scope_id)
     if found is None:
         raise errors.scope_not_found()
     return Location(*found)
@@ -68,6 +83,8 @@ def _may_grant(principal: Principal, role: Role, where: Location) -> bool:
 async def check_grant(session: AsyncSession, principal: Principal, role: Role, scope_id: uuid.UUID | None) -> Location:
     """Where the role would apply, or 403/404/422 when ``principal`` may not grant it there."""
     where = await _locate(session, principal, role, scope_id)
+    if role in STREET_ADMIN_ONLY and where.street_id not in principal.scope_ids(Role.street_admin):
+        raise errors.street_admin_only(ROLE_TITLES[role])
     if not _may_grant(principal, role, where):
         raise errors.scope_forbidden()
     return where
@@ -77,6 +94,8 @@ async def grant(
     session: AsyncSession, principal: Principal, user_id: uuid.UUID, role: Role, scope_id: uuid.UUID | None
 ) -> RoleAssignment:
     where = await check_grant(session, principal, role, scope_id)
+    if user_id == principal.user_id:
+        raise errors.self_grant()
     if await repository.get_user(session, user_id) is None:
         raise errors.user_not_found()
     assignment = await repository.add_grant(session, user_id, role, scope_id, where.street_id, principal.user_id)
@@ -153,7 +172,7 @@ async def create_invite(
         scope_id=scope_id,
         street_id=where.street_id,
         created_by=principal.user_id,
-        expires_at=datetime.now(UTC) + INVITE_TTL,
+        expires_at=context.now() + INVITE_TTL,
     )
     session.add(invite)
     await session.flush()
@@ -172,7 +191,7 @@ async def create_invite(
 async def redeem_invite(session: AsyncSession, principal: Principal, code: str) -> RoleAssignment:
     """Use an invite: 404 unknown, 409 already used, 410 expired; otherwise the caller gets its role."""
     code_hash = hash_token(_normalise_code(code))
-    invite = await repository.claim_invite(session, code_hash, principal.user_id)
+    invite = await repository.claim_invite(session, code_hash, principal.user_id, context.now())
     if invite is None:
         known = await repository.find_invite(session, code_hash)
         if known is None:
@@ -180,6 +199,8 @@ async def redeem_invite(session: AsyncSession, principal: Principal, code: str) 
         if known.used_at is not None:
             raise errors.invite_used()
         raise errors.invite_expired()
+    if invite.created_by == principal.user_id:
+        raise errors.self_grant()  # the claim above is rolled back with the request
     role = Role(invite.role)
     assignment = await repository.add_grant(
         session, principal.user_id, role, invite.scope_id, invite.street_id, invite.created_by

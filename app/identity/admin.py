@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from app.core import audit
 from app.core.db import make_sessionmaker
-from app.identity import repository
-from app.identity.auth import hash_password
+from app.identity import passwords, repository
 from app.identity.models import User
 from app.identity.roles import Role
 from app.org.models import Street
@@ -35,7 +34,7 @@ async def create_admin_in(
     street = streets[0]
     if await repository.get_user_by_username(session, username) is not None:
         raise AdminCreateError(f"登录名 {username} 已存在")
-    user = User(username=username, password_hash=hash_password(password), real_name=name, nickname=name)
+    user = User(username=username, password_hash=await passwords.hash_password(password), real_name=name, nickname=name)
     session.add(user)
     await session.flush()
     await repository.add_grant(session, user.id, Role.resident, None, None, None)

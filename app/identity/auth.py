@@ -9,35 +9,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
+from app.core.context import now
 from app.core.security import issue_access_token
 from app.core.settings import Settings
-from app.identity import errors, repository
+from app.identity import errors, passwords, repository, security_log
 from app.identity.models import User
 from app.identity.roles import Role
 from app.wechat.api import WeChatClient
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so both paths cost one argon2 verification.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def hash_token(token: str) -> str:
@@ -87,6 +71,7 @@ async def wechat_login(session: AsyncSession, settings: Settings, wechat: WeChat
         raise errors.account_disabled()
     if created:
         await ensure_resident(session, user.id)
+    await security_log.record(session, user.id, "auth.login", {"method": "wechat", "first": created})
     return await issue_tokens(session, settings, user)
 
 
@@ -121,18 +106,21 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Refr
     if known.rotated_at is not None:
         await repository.revoke_family(session, known.family_id)
         await repository.bump_token_version(session, known.user_id)
-        await audit.record(
-            session, known.user_id, "auth.refresh_reuse", "user", known.user_id, {"family_id": known.family_id}
-        )
+        # One row per street of the user's roles, so those streets' admins see the suspected theft.
+        await security_log.record(session, known.user_id, "auth.refresh_reuse", {"family_id": known.family_id})
         return RefreshResult(RefreshOutcome.reused)
     raise errors.refresh_token_expired()
 
 
 async def logout(session: AsyncSession, token: str) -> None:
-    """Revoke the whole family of ``token``. Unknown tokens are ignored (logout is idempotent)."""
+    """Revoke the whole family of ``token`` and bump the user's token version, so that every access token
+    issued before stops at once (not in up to 15 minutes). Other signed-in devices keep their refresh
+    token and get a new access token on their next refresh. Unknown tokens are ignored (idempotent)."""
     known = await repository.find_refresh_token(session, hash_token(token))
-    if known is not None:
+    if known is not None and known.revoked_at is None:
         await repository.revoke_family(session, known.family_id)
+        await repository.bump_token_version(session, known.user_id)
+        await security_log.record(session, known.user_id, "auth.logout", {"family_id": known.family_id})
 
 
 class PasswordOutcome(Enum):
@@ -149,21 +137,39 @@ class PasswordResult:
 async def password_login(session: AsyncSession, settings: Settings, username: str, password: str) -> PasswordResult:
     """Staff sign-in at the PC desk. 5 failures lock the account for 15 minutes.
 
+    The account row is locked (``FOR UPDATE``) before its lock state is read and stays locked until the
+    request's unit of work commits the new failure count: concurrent attempts on one account take turns,
+    so no more than ``MAX_FAILED_LOGINS`` passwords are ever checked before the lock.
+
+    Every answer costs exactly one argon2 verification (the dummy hash for an unknown username or a locked
+    account, whose password is never tested while locked), and a locked account answers exactly like an
+    unknown user: nothing tells an attacker which usernames exist.
+
     A failed attempt returns ``failed`` (not an exception) because the caller must commit the counter.
     """
-    user = await repository.get_user_by_username(session, username)
-    now = datetime.now(UTC)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise errors.account_locked(int((user.locked_until - now).total_seconds()) + 1)
-    if user is None or not verify_password(user.password_hash, password):
-        if user is not None:
-            failures = await repository.add_failed_login(session, user.id)
-            if failures >= MAX_FAILED_LOGINS:
-                await repository.lock_user(session, user.id, now + LOCKOUT)
-                await audit.record(session, None, "auth.locked", "user", user.id, {"failures": failures})
+    user = await repository.get_user_by_username_for_update(session, username)
+    at = now()
+    locked = user is not None and user.locked_until is not None and user.locked_until > at
+    checkable = user is not None and not locked
+    matched = await passwords.verify(user.password_hash if checkable and user is not None else None, password)
+    if user is None:
+        return PasswordResult(PasswordOutcome.failed)
+    if locked:
+        await security_log.record(session, user.id, "auth.login_refused_locked", {"method": "password"})
+        return PasswordResult(PasswordOutcome.failed)
+    if not matched:
+        failures = await repository.add_failed_login(session, user.id)
+        await security_log.record(session, user.id, "auth.login_failed", {"method": "password", "failures": failures})
+        if failures >= MAX_FAILED_LOGINS:
+            # The count is kept (cleared only by a success): after the lock ends, one more failure locks again.
+            await repository.lock_user(session, user.id, at + LOCKOUT)
+            await security_log.record(
+                session, user.id, "auth.locked", {"failures": failures, "until": at + LOCKOUT}, by_system=True
+            )
         return PasswordResult(PasswordOutcome.failed)
     if not user.is_active:
         raise errors.account_disabled()
     if user.failed_logins or user.locked_until:
         await repository.clear_failed_logins(session, user.id)
+    await security_log.record(session, user.id, "auth.login", {"method": "password"})
     return PasswordResult(PasswordOutcome.ok, await issue_tokens(session, settings, user))

@@ -67,6 +67,9 @@ async def decide(
     # A request outside the caller's area is answered as if it did not exist.
     if binding is None or not await _may_decide(session, principal, binding.compound_id):
         raise errors.binding_not_found()
+    if binding.user_id == principal.user_id:
+        # Staff who bind themselves to a household (as owner: read the compound's books, vote) never decide it.
+        raise errors.binding_self_approval()
     if binding.status != "pending":
         raise errors.binding_not_pending()
     binding.status = "approved" if approve else "rejected"

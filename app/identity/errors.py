@@ -13,7 +13,6 @@ REFRESH_TOKEN_REUSED = problem_type(
     "auth.refresh_token_reused", 401, "刷新令牌被重复使用", "同一刷新令牌第二次使用：整个登录被注销"
 )
 INVALID_CREDENTIALS = problem_type("auth.invalid_credentials", 401, "用户名或密码错误", "工作人员密码登录失败")
-ACCOUNT_LOCKED = problem_type("auth.account_locked", 429, "账号已被临时锁定", "密码连续错误 5 次后 15 分钟内再登录")
 ACCOUNT_DISABLED = problem_type("auth.account_disabled", 401, "账号已停用", "已停用的账号登录或刷新")
 ROLE_SCOPE_FORBIDDEN = problem_type("role.scope_forbidden", 403, "超出授权范围", "在自己管辖范围外授予或撤销角色")
 ROLE_NOT_ASSIGNABLE = problem_type("role.not_assignable", 422, "该角色不能这样授予", "角色与范围类型不匹配等")
@@ -28,6 +27,15 @@ HOUSEHOLD_NOT_FOUND = problem_type("household.not_found", 404, "房屋不存在"
 HOUSEHOLD_ALREADY_BOUND = problem_type("household.already_bound", 409, "已绑定或已申请绑定该房屋", "重复申请绑定")
 BINDING_NOT_FOUND = problem_type("household.binding_not_found", 404, "绑定申请不存在", "审核不存在或无权查看的绑定申请")
 BINDING_NOT_PENDING = problem_type("household.not_pending", 409, "该申请已处理", "审核已通过或已驳回的申请")
+ROLE_SELF_GRANT = problem_type(
+    "role.self_grant", 403, "不能给自己授予角色", "给自己授予角色，或兑换自己生成的邀请码（职责分离）"
+)
+ROLE_STREET_ADMIN_ONLY = problem_type(
+    "role.street_admin_only", 403, "该角色只能由街道管理员授予", "非街道管理员授予、邀请或撤销业委会委员角色"
+)
+BINDING_SELF_APPROVAL = problem_type(
+    "household.self_approval", 403, "不能审核自己的绑定申请", "工作人员审核本人的房屋绑定申请（职责分离）"
+)
 CONTENT_RISKY = problem_type("content.risky", 422, "内容未通过安全检测", "微信内容安全检测判定文本有风险")
 
 
@@ -55,19 +63,20 @@ def invalid_credentials() -> ProblemError:
     return _401(INVALID_CREDENTIALS, "请检查后重试；连续失败 5 次将锁定 15 分钟")
 
 
-def account_locked(retry_after: int) -> ProblemError:
-    return ACCOUNT_LOCKED.error(
-        f"密码连续错误次数过多，请 {max(retry_after // 60, 1)} 分钟后再试",
-        headers={"Retry-After": str(retry_after)},
-    )
-
-
 def account_disabled() -> ProblemError:
     return _401(ACCOUNT_DISABLED, "请联系街道管理员")
 
 
 def scope_forbidden(detail: str = "只能在自己管辖范围内授予角色") -> ProblemError:
     return ROLE_SCOPE_FORBIDDEN.error(detail)
+
+
+def self_grant() -> ProblemError:
+    return ROLE_SELF_GRANT.error("角色须由另一名有权限的人员授予（职责分离）")
+
+
+def street_admin_only(role_title: str) -> ProblemError:
+    return ROLE_STREET_ADMIN_ONLY.error(f"“{role_title}”可审批业主共有资金，只能由街道管理员授予")
 
 
 def role_not_assignable(detail: str) -> ProblemError:
@@ -112,6 +121,10 @@ def binding_exists() -> ProblemError:
 
 def binding_not_found() -> ProblemError:
     return BINDING_NOT_FOUND.error()
+
+
+def binding_self_approval() -> ProblemError:
+    return BINDING_SELF_APPROVAL.error("本人的房屋绑定申请须由其他工作人员审核（职责分离）")
 
 
 def binding_not_pending() -> ProblemError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, TimestampMixin, uuid_pk
@@ -35,6 +35,9 @@ class User(TimestampMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped to invalidate every access token issued before (logout everywhere, role removal).
     token_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # Bumped by a database trigger whenever the user's role grants or household bindings change: the
+    # principal cache is keyed on it (migration 0009_roles_version).
+    roles_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 

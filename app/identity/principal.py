@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, column, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Session, get_session
 from app.core.errors import FORBIDDEN, UNAUTHENTICATED, ProblemError, registered
 from app.core.preauth import run_before_body
 from app.core.security import InvalidToken, verify_access_token
 from app.core.settings import Settings
-from app.identity.models import RoleAssignment, User
 from app.identity.roles import Role, ScopeType
 
 bearer_scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <access_token>`，由微信登录获得")
@@ -31,9 +33,23 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class HouseholdGrant:
+    """An approved household binding of the caller."""
+
+    household_id: uuid.UUID
+    compound_id: uuid.UUID
+    relation: str
+
+
+@dataclass(frozen=True)
 class Principal:
     user_id: uuid.UUID
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    households: tuple[HouseholdGrant, ...] = field(default_factory=tuple)
+
+    def compound_ids(self, *relations: str) -> set[uuid.UUID]:
+        """Compounds where the caller has an approved binding with one of ``relations`` (any when none)."""
+        return {h.compound_id for h in self.households if not relations or h.relation in relations}
 
     def has_role(self, *roles: Role) -> bool:
         return any(g.role in roles for g in self.grants)
@@ -60,21 +76,99 @@ def forbidden(detail: str = "当前角色无权执行此操作", code: str = FOR
     return registered(code).error(detail)
 
 
-async def load_principal(session: Session, user_id: uuid.UUID, token_version: int) -> Principal | None:
-    row = (await session.execute(select(User.token_version, User.is_active).where(User.id == user_id))).one_or_none()
+# One round trip per request: the user row (token version, active flag, roles version, xmin) and, only
+# when the caller's cached principal is stale, the active grants and approved household bindings.
+# ``xmin`` (the transaction that last wrote the row) keeps a version number reused after a rollback from
+# matching: a rolled-back grant bumps the version in a transaction whose id is never seen again.
+_PRINCIPAL = text(
+    """
+    SELECT u.token_version, u.is_active, u.roles_version, u.xmin::text AS row_xid,
+        CASE WHEN u.roles_version = :known_version AND u.xmin::text = :known_xid THEN NULL ELSE (
+            SELECT coalesce(json_agg(json_build_array(r.role, r.scope_type, r.scope_id, r.street_id)
+                                     ORDER BY r.created_at, r.id), '[]')
+            FROM role_assignments r WHERE r.user_id = u.id AND r.revoked_at IS NULL
+        ) END AS grants,
+        CASE WHEN u.roles_version = :known_version AND u.xmin::text = :known_xid THEN NULL ELSE (
+            SELECT coalesce(json_agg(json_build_array(h.household_id, h.compound_id, h.relation)
+                                     ORDER BY h.created_at, h.id), '[]')
+            FROM household_members h WHERE h.user_id = u.id AND h.status = 'approved'
+        ) END AS bindings
+    FROM users u WHERE u.id = :user_id
+    """
+).columns(
+    column("token_version", Integer),
+    column("is_active", Boolean),
+    column("roles_version", BigInteger),
+    column("row_xid", String),
+    column("grants", JSON),
+    column("bindings", JSON),
+)
+
+
+@dataclass(frozen=True)
+class _Cached:
+    token_version: int
+    roles_version: int
+    row_xid: str
+    principal: Principal
+
+
+class PrincipalCache:
+    """Per-process principals keyed by (user id, token version, roles version, row xid), least recently used
+    dropped first. The key is read from the users row on every request, so a grant, revocation, binding
+    decision or logout committed by any process is seen on the very next request."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[uuid.UUID, _Cached] = OrderedDict()
+
+    def get(self, user_id: uuid.UUID) -> _Cached | None:
+        entry = self._entries.get(user_id)
+        if entry is not None:
+            self._entries.move_to_end(user_id)
+        return entry
+
+    def put(self, entry: _Cached) -> None:
+        self._entries[entry.principal.user_id] = entry
+        self._entries.move_to_end(entry.principal.user_id)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+principal_cache = PrincipalCache()
+
+
+def _json_list(value: Any) -> list[list[Any]]:
+    loaded = json.loads(value) if isinstance(value, str | bytes) else value
+    return list(loaded or [])
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+async def load_principal(session: AsyncSession, user_id: uuid.UUID, token_version: int) -> Principal | None:
+    """The caller's principal, or None when the user is gone, disabled or the token was revoked."""
+    cached = principal_cache.get(user_id)
+    known_version, known_xid = (cached.roles_version, cached.row_xid) if cached else (-1, "")
+    row = (
+        await session.execute(_PRINCIPAL, {"user_id": user_id, "known_version": known_version, "known_xid": known_xid})
+    ).one_or_none()
     if row is None or not row.is_active or row.token_version != token_version:
         return None
-    grants = (
-        await session.execute(
-            select(
-                RoleAssignment.role, RoleAssignment.scope_type, RoleAssignment.scope_id, RoleAssignment.street_id
-            ).where(RoleAssignment.user_id == user_id, RoleAssignment.revoked_at.is_(None))
-        )
-    ).all()
-    return Principal(
+    if cached is not None and row.grants is None:
+        # Same roles version in the same row version (hence the same token version): nothing changed.
+        return cached.principal
+    principal = Principal(
         user_id=user_id,
-        grants=tuple(Grant(Role(r.role), ScopeType(r.scope_type), r.scope_id, r.street_id) for r in grants),
+        grants=tuple(Grant(Role(g[0]), ScopeType(g[1]), _uuid(g[2]), _uuid(g[3])) for g in _json_list(row.grants)),
+        households=tuple(HouseholdGrant(uuid.UUID(b[0]), uuid.UUID(b[1]), b[2]) for b in _json_list(row.bindings)),
     )
+    principal_cache.put(_Cached(row.token_version, row.roles_version, row.row_xid, principal))
+    return principal
 
 
 async def _optional_principal(
@@ -110,7 +204,7 @@ async def _required_principal(
 async def _authenticate_before_body(request: Request) -> None:
     """A secured route's 401 comes before any 400/422 about its body (see ``app.core.preauth``)."""
     credentials = await bearer_scheme(request)
-    if await _optional_principal(request, get_session(request), credentials) is None:
+    if await _optional_principal(request, await get_session(request), credentials) is None:
         raise unauthenticated()
 
 

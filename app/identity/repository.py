@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Row, Select, bindparam, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +43,15 @@ async def get_user_by_username(session: AsyncSession, username: str) -> User | N
     return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
 
 
+async def get_user_by_username_for_update(session: AsyncSession, username: str) -> User | None:
+    """The user row locked until the transaction ends: sign-in attempts on one account take turns."""
+    return (
+        await session.execute(
+            select(User).where(User.username == username).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
 async def add_failed_login(session: AsyncSession, user_id: uuid.UUID) -> int:
     """Count one failure atomically; returns the new count."""
     return int(
@@ -58,7 +67,7 @@ async def add_failed_login(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 async def lock_user(session: AsyncSession, user_id: uuid.UUID, until: datetime) -> None:
-    await session.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=until))
+    await session.execute(update(User).where(User.id == user_id).values(locked_until=until))
 
 
 async def clear_failed_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -164,13 +173,17 @@ async def get_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> Rol
 # -- invites -------------------------------------------------------------------------------------
 
 
-async def claim_invite(session: AsyncSession, code_hash: str, user_id: uuid.UUID) -> Invite | None:
-    """Mark a live invite used by ``user_id``, atomically; None when it is unknown, used or expired."""
+async def claim_invite(session: AsyncSession, code_hash: str, user_id: uuid.UUID, now: datetime) -> Invite | None:
+    """Mark a live invite used by ``user_id``, atomically; None when it is unknown, used or expired.
+
+    ``now`` comes from the unit of work's clock, as when the invite was made: SQL ``now()`` is the
+    transaction's start, which would judge an invite against a different instant than its expiry.
+    """
     invite_id = (
         await session.execute(
             update(Invite)
-            .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > func.now())
-            .values(used_at=func.now(), used_by=user_id)
+            .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > now)
+            .values(used_at=now, used_by=user_id)
             .returning(Invite.id)
         )
     ).scalar_one_or_none()
@@ -282,3 +295,37 @@ async def list_binding_requests(
         descending=True,
         scalars=False,
     )
+
+
+# GET /me: the user and every household binding (with its label) in one statement, built once.
+_ME = (
+    select(
+        User.id,
+        User.nickname,
+        User.avatar_url,
+        User.phone,
+        User.username,
+        HouseholdMember.id.label("binding_id"),
+        HouseholdMember.household_id,
+        HouseholdMember.compound_id,
+        HouseholdMember.relation,
+        HouseholdMember.status,
+        HouseholdMember.reason,
+        HouseholdMember.created_at,
+        HouseholdMember.decided_at,
+        Building.name.label("building"),
+        Household.unit,
+        Household.room,
+    )
+    .select_from(User)
+    .outerjoin(HouseholdMember, HouseholdMember.user_id == User.id)
+    .outerjoin(Household, Household.id == HouseholdMember.household_id)
+    .outerjoin(Building, Building.id == Household.building_id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(HouseholdMember.created_at, HouseholdMember.id)
+)
+
+
+async def me_rows(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """The user's columns repeated on one row per binding (one row with null binding columns when none)."""
+    return cast(Sequence[Row[Any]], (await session.execute(_ME, {"user_id": user_id})).all())

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Query, Request, Response
 
 from app.core import audit
 from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
+from app.core.ratelimit import limiter_of, per_user, rate_limit
 from app.core.routing import domain_router
 from app.identity import access, auth, binding, errors, service, user_search
 from app.identity.deps import AppSettings
@@ -71,6 +72,7 @@ async def _token_pair(session: Session, tokens: auth.IssuedTokens) -> TokenPair:
     ),
     responses=problems(401, 403, 429, 502, 503),
     openapi_extra=PUBLIC,
+    dependencies=[Depends(rate_limit("wechat_login_ip"))],
 )
 async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSettings, wechat: WeChat) -> TokenPair:
     tokens = await auth.wechat_login(session, settings, wechat, body.code)
@@ -80,11 +82,17 @@ async def wechat_login(body: WeChatLoginIn, session: Session, settings: AppSetti
 @auth_router.post(
     "/auth/password/login",
     summary="工作人员密码登录（PC 端）",
-    description="连续 5 次密码错误后账号锁定 15 分钟（429，带 Retry-After）。",
+    description=(
+        "连续 5 次密码错误后账号锁定 15 分钟。为防止探测用户名，锁定期间、用户名不存在与密码错误的回答完全相同"
+        "（401 `auth.invalid_credentials`）。同一 IP 或同一用户名尝试过于频繁时返回 429 `request.rate_limited`。"
+    ),
     responses=problems(401, 429),
     openapi_extra=PUBLIC,
+    dependencies=[Depends(rate_limit("password_login_ip"))],
 )
-async def password_login(body: PasswordLoginIn, session: Session, settings: AppSettings) -> TokenPair:
+async def password_login(body: PasswordLoginIn, request: Request, session: Session, settings: AppSettings) -> TokenPair:
+    # Per username too, known or not (the same for both, so it tells nothing), before any database work.
+    await limiter_of(request.app).hit("password_login_username", body.username.strip().lower())
     result = await auth.password_login(session, settings, body.username, body.password)
     if result.tokens is None:
         # The failure counter must persist although the answer is 401.
@@ -129,7 +137,7 @@ async def logout(body: RefreshIn, session: Session) -> Response:
     responses=problems(401),
 )
 async def get_me(principal: CurrentPrincipal, session: Session) -> MeOut:
-    return await service.get_me(session, principal.user_id)
+    return await service.me_view(session, principal)
 
 
 @me_router.patch(
@@ -226,8 +234,9 @@ async def create_invite(body: InviteIn, principal: CurrentPrincipal, session: Se
 @access_router.post(
     "/invites/redeem",
     summary="使用邀请码",
-    description="已使用的邀请码返回 409，过期的返回 410。",
-    responses=problems(401, 404, 409, 410),
+    description="已使用的邀请码返回 409，过期的返回 410。自己生成的邀请码不能自己使用（403 `role.self_grant`）。",
+    responses=problems(401, 403, 404, 409, 410),
+    dependencies=[Depends(rate_limit("invite_redeem", per_user)), Depends(rate_limit("invite_redeem_ip"))],
 )
 async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Session) -> RoleAssignmentOut:
     assignment = await access.redeem_invite(session, principal, body.code)
@@ -237,7 +246,12 @@ async def redeem_invite(body: RedeemIn, principal: CurrentPrincipal, session: Se
 @access_router.get(
     "/audit-log",
     summary="审计日志（街道管理员）",
-    description="本街道的角色变更、邀请、房屋审核与组织架构修改记录，按时间倒序。`action` 以前缀过滤，例如 `role.`。",
+    description=(
+        "本街道的审计记录，按时间倒序：角色变更、邀请、房屋审核、组织架构修改，以及安全事件——"
+        "登录（`auth.login`）、密码错误（`auth.login_failed`）、锁定（`auth.locked`、`auth.login_refused_locked`）、"
+        "刷新令牌重复使用（`auth.refresh_reuse`）、退出（`auth.logout`）、手机号变更（`user.phone`）。"
+        "用户的安全事件记入其角色所在的街道。`action` 以前缀过滤，例如 `auth.`。"
+    ),
     responses=problems(401, 403),
 )
 async def list_audit_log(
@@ -246,7 +260,8 @@ async def list_audit_log(
     page: PageQuery,
     target_type: Annotated[str | None, Query(max_length=64, description="对象类型，例如 user")] = None,
     target_id: Annotated[uuid.UUID | None, Query(description="对象 id")] = None,
-    action: Annotated[str | None, Query(max_length=64, description="动作前缀，例如 role.")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="动作前缀，例如 role. 或 auth.")] = None,
+    actor_id: Annotated[uuid.UUID | None, Query(description="操作人 id")] = None,
 ) -> Page[AuditOut]:
     rows, cursor = await audit.page(
         session,
@@ -255,6 +270,7 @@ async def list_audit_log(
         target_type=target_type,
         target_id=target_id,
         action_prefix=action,
+        actor_id=actor_id,
     )
     return Page(items=[AuditOut.model_validate(r) for r in rows], next_cursor=cursor)
 

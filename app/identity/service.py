@@ -14,8 +14,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit
-from app.identity import errors, repository
+from app.identity import errors, repository, security_log
 from app.identity.households import approved_compound_ids, approved_household_ids
 from app.identity.masking import mask_name, mask_phone
 from app.identity.models import User
@@ -30,6 +29,7 @@ __all__ = [
     "get_me",
     "mask_name",
     "mask_phone",
+    "me_view",
     "update_me",
     "user_brief",
     "wechat_openid",
@@ -59,6 +59,46 @@ async def get_me(session: AsyncSession, user_id: uuid.UUID) -> MeOut:
             for g in grants
         ],
         households=[HouseholdBindingOut.model_validate(b).model_copy(update={"label": label}) for b, label in bindings],
+    )
+
+
+async def me_view(session: AsyncSession, principal: Principal) -> MeOut:
+    """GET /me in one statement: the roles are the principal's (already read, in grant order)."""
+    rows = await repository.me_rows(session, principal.user_id)
+    if not rows:
+        raise unauthenticated("用户不存在，请重新登录")
+    user = rows[0]
+    return MeOut(
+        id=user.id,
+        nickname=user.nickname,
+        avatar_url=user.avatar_url,
+        phone=user.phone,
+        username=user.username,
+        roles=[
+            GrantOut(
+                role=g.role,
+                role_title=ROLE_TITLES[g.role],
+                scope_type=g.scope_type,
+                scope_id=g.scope_id,
+                street_id=g.street_id,
+            )
+            for g in principal.grants
+        ],
+        households=[
+            HouseholdBindingOut(
+                id=r.binding_id,
+                household_id=r.household_id,
+                compound_id=r.compound_id,
+                label=f"{r.building}{r.unit}单元{r.room}",
+                relation=r.relation,
+                status=r.status,
+                reason=r.reason,
+                created_at=r.created_at,
+                decided_at=r.decided_at,
+            )
+            for r in rows
+            if r.binding_id is not None
+        ],
     )
 
 
@@ -103,7 +143,7 @@ async def set_phone(session: AsyncSession, wechat: WeChatClient, principal: Prin
         raise unauthenticated("用户不存在，请重新登录")
     user.phone = result.pure_phone_number
     await session.flush()
-    await audit.record(session, principal.user_id, "user.phone", "user", user.id, {"phone": mask_phone(user.phone)})
+    await security_log.record(session, user.id, "user.phone", {"phone": mask_phone(user.phone)})
     return result.pure_phone_number
 
 

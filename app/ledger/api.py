@@ -27,6 +27,7 @@ from app.ledger.accounts import (
 )
 from app.ledger.chain import VERIFY_BATCH, chain_head, entry_hash, request_hash, verify_chain
 from app.ledger.errors import LimitExceeded, reference_conflict
+from app.ledger.models import GENESIS_HASH
 from app.ledger.postings import (
     entry_by_reference,
     get_entry,
@@ -39,6 +40,7 @@ from app.ledger.postings import (
 
 __all__ = [
     "DESCRIPTION_MAX",
+    "GENESIS_HASH",
     "MAX_AMOUNT_FEN",
     "VERIFY_BATCH",
     "Balance",

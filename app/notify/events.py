@@ -19,6 +19,11 @@ class NotifyEvent(StrEnum):
     task_dispatched = "task_dispatched"  # 新派单
     task_reminded = "task_reminded"  # 催办
     task_supervised = "task_supervised"  # 督办
+    # Volunteers hear about their activities (金小蜂).
+    volunteer_reminder_24h = "volunteer_reminder_24h"  # 活动前 24 小时提醒
+    volunteer_reminder_2h = "volunteer_reminder_2h"  # 活动前 2 小时提醒
+    volunteer_promoted = "volunteer_promoted"  # 候补转正 / 递补待确认
+    volunteer_checkout_forgotten = "volunteer_checkout_forgotten"  # 忘记签退
 
 
 labelled(
@@ -33,6 +38,10 @@ labelled(
         "task_dispatched": "新派单",
         "task_reminded": "催办",
         "task_supervised": "督办",
+        "volunteer_reminder_24h": "志愿活动前 24 小时提醒",
+        "volunteer_reminder_2h": "志愿活动前 2 小时提醒",
+        "volunteer_promoted": "候补转正或递补待确认",
+        "volunteer_checkout_forgotten": "忘记签退提醒",
     },
 )
 

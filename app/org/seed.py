@@ -170,6 +170,12 @@ async def seed_demo(url: str, *, only_if_empty: bool = False) -> bool:
             from app.sla.seed import seed_policies
 
             await seed_policies(session, demo_id("street", STREET[0]))
+            from app.volunteers.seed import seed_volunteers
+
+            await seed_volunteers(session, demo_id("street", STREET[0]))
+            from app.communityfund.seed import seed_enterprises
+
+            await seed_enterprises(session, demo_id("street", STREET[0]))
             await session.commit()
             return created
     finally:

@@ -4,7 +4,7 @@ level 2 two working days later, each clock in its own transaction; manual 督办
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -211,6 +211,11 @@ async def _scan_clock(session: AsyncSession, due: repository.DueClock, now: date
     return created
 
 
+# Test seam: awaited after each page of due clocks is read, before any of them is claimed, so a test can hold
+# two scans until both have passed the due check. None (one global read per page) in production.
+scan_pause: Callable[[], Awaitable[None]] | None = None
+
+
 async def scan(session: AsyncSession, now: datetime | None = None, *, batch: int = 200) -> int:
     """One pass of the 督办 job: every clock whose next step is due gets its 催办/督办, exactly once.
 
@@ -226,6 +231,8 @@ async def scan(session: AsyncSession, now: datetime | None = None, *, batch: int
     while True:
         page = await repository.clocks_to_check(session, now, after, batch)
         await session.commit()  # the page is read; no snapshot or lock is kept across clocks
+        if scan_pause is not None:
+            await scan_pause()
         for due in page:
             after = (due.next_check_at, due.id)
             try:

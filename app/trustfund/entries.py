@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import audit
 from app.ledger import api as ledger
 from app.ledger.api import Leg, LimitExceeded, reference_conflict
 from app.org import api as org_service
@@ -219,7 +220,29 @@ async def approve_expense(
         tx.decided_by = access.user_id
         tx.decided_at = entry.posted_at
     await session.flush()
+    await _audit_decision(session, access, tx, "trustfund.expense_approved", approvals=len(approvals))
     return tx
+
+
+async def _audit_decision(
+    session: AsyncSession, access: FundAccess, tx: TrustTransaction, action: str, **extra: object
+) -> None:
+    """Every approval and rejection of the owners' money, in the audit log of the fund's street."""
+    await audit.record(
+        session,
+        access.user_id,
+        action,
+        "trustfund_transaction",
+        tx.id,
+        {
+            "compound_id": access.fund.compound_id,
+            "amount_fen": tx.amount_fen,
+            "status": tx.status,
+            "approvals_required": tx.approvals_required,
+            **extra,
+        },
+        street_id=tx.street_id,
+    )
 
 
 async def _check_budget(session: AsyncSession, fund: TrustFund, tx: TrustTransaction, consented: bool) -> None:
@@ -247,6 +270,7 @@ async def reject_expense(session: AsyncSession, access: FundAccess, tx_id: uuid.
     tx.decided_by = access.user_id
     tx.decided_at = entry.voided_at
     await session.flush()
+    await _audit_decision(session, access, tx, "trustfund.expense_rejected", reason=reason)
     return tx
 
 

@@ -16,7 +16,12 @@ NO_PROPERTY_COMPANY = problem_type(
     "trustfund.no_property_company", 422, "小区尚未登记物业公司", "开账时小区无物业公司且未指定"
 )
 TRUSTFUND_FORBIDDEN = problem_type("trustfund.forbidden", 403, "无权执行此操作", "调用者不是该小区的相应角色")
-SELF_APPROVAL = problem_type("trustfund.self_approval", 403, "不能审批自己起草的支出", "起草人审批自己的支出")
+SELF_APPROVAL = problem_type(
+    "trustfund.self_approval", 403, "不能审批自己起草的支出", "起草人审批自己的支出，或提出人审批自己的双签金额变更"
+)
+SETTING_CHANGE_NOT_FOUND = problem_type(
+    "trustfund.setting_change_not_found", 404, "设置变更提议不存在", "审批不存在或不属于该账本的双签金额变更"
+)
 ALREADY_APPROVED = problem_type("trustfund.already_approved", 409, "您已审批过这笔支出", "同一委员重复审批")
 INVALID_STATE = problem_type(
     "trustfund.invalid_state", 409, "当前状态不允许此操作", "支出、预算或质询的状态不允许该操作"
@@ -77,6 +82,14 @@ def forbidden(detail: str) -> ProblemError:
 
 def self_approval() -> ProblemError:
     return SELF_APPROVAL.error("双签要求审批人与起草人不是同一人")
+
+
+def self_approved_change() -> ProblemError:
+    return SELF_APPROVAL.error("双签金额变更须由提出人以外的另一名业委会委员审批", title="不能审批自己提出的变更")
+
+
+def setting_change_not_found() -> ProblemError:
+    return SETTING_CHANGE_NOT_FOUND.error()
 
 
 def already_approved() -> ProblemError:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.api import Principal, Role, approved_compound_ids, approved_household_ids
+from app.identity.api import Principal, Role
 from app.ledger import api as ledger
 from app.org import api as org_service
 from app.trustfund import errors, repository
@@ -78,9 +78,10 @@ async def open_fund(session: AsyncSession, principal: Principal, compound_id: uu
     if compound_id in principal.scope_ids(Role.property_manager):
         roles.add("manager")
     households: set[uuid.UUID] = set()
-    if compound_id in await approved_compound_ids(session, principal.user_id):
+    # The approved bindings came with the principal (same round trip as the user row): no query here.
+    if compound_id in principal.compound_ids("owner"):
         roles.add("owner")
-        households = await approved_household_ids(session, principal.user_id)
+        households = {h.household_id for h in principal.households}
     if not roles:
         raise errors.fund_not_found()
     return FundAccess(fund, principal.user_id, frozenset(roles), frozenset(households))
@@ -131,13 +132,5 @@ async def create_fund(session: AsyncSession, principal: Principal, data: FundCre
         created_by=principal.user_id,
     )
     session.add(fund)
-    await session.flush()
-    return fund
-
-
-async def set_threshold(session: AsyncSession, access: FundAccess, threshold_fen: int | None) -> TrustFund:
-    access.require("committee", "只有业委会可以设置双签金额")
-    fund = await repository.lock_fund(session, access.fund.id)
-    fund.dual_approval_threshold_fen = threshold_fen
     await session.flush()
     return fund

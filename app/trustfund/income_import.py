@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import audit
 from app.ledger import api as ledger
 from app.org import api as org_service
 from app.trustfund import errors, repository
@@ -199,4 +200,14 @@ async def import_incomes(
         if on_progress:
             on_progress(done, len(rows))
     report.committed = True
+    counts = {status: sum(1 for r in rows if r.status == status) for status in ("posted", "duplicate", "error")}
+    await audit.record(
+        session,
+        recorded_by,
+        "trustfund.income_import",
+        "trustfund_fund",
+        fund.id,
+        {"compound_id": fund.compound_id, "rows": len(rows), "all_or_nothing": all_or_nothing, **counts},
+        street_id=fund.street_id,
+    )
     return report

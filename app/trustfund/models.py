@@ -182,3 +182,34 @@ class TrustQuery(TimestampMixin, Base):
     complaint_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FundSettingChange(TimestampMixin, Base):
+    """A proposed change of a fund setting (the 双签 threshold): one committee member proposes, another decides.
+
+    At most one is pending per fund (a new proposal supersedes it). Kept for good: the history of who
+    loosened or tightened the owners' safeguards is part of the books.
+    """
+
+    __tablename__ = "trustfund_setting_changes"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'superseded')", name="status"),
+        Index("ix_trustfund_setting_changes_fund_created", "fund_id", "created_at", "id"),
+        Index(
+            "uq_trustfund_setting_changes_pending",
+            "fund_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+    id: Mapped[uuid.UUID] = uuid_pk()
+    fund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trustfund_funds.id"))
+    street_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streets.id"), index=True)
+    setting: Mapped[str] = mapped_column(String(32))  # dual_approval_threshold_fen
+    old_value_fen: Mapped[int | None] = mapped_column(BigInteger)
+    new_value_fen: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))

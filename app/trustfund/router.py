@@ -14,6 +14,7 @@ from app.core.db import Session
 from app.core.errors import ProblemError
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
+from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
 from app.identity.api import CurrentMediaViewer, CurrentPrincipal, Role, require_roles
 from app.trustfund import errors, service
@@ -40,6 +41,8 @@ from app.trustfund.schemas import (
     ReconciliationIn,
     ReconciliationOut,
     RemunerationOut,
+    SettingChangeOut,
+    SettingChangeRejectIn,
     StatementOut,
     TransactionDetailOut,
     TransactionKind,
@@ -66,7 +69,6 @@ from app.trustfund.views import (
     statement_export,
     statement_out,
     txs_out,
-    voucher_of,
     voucher_out,
 )
 from app.trustfund.vouchers import MAX_VOUCHER_BYTES, LocalVoucherStorage, VoucherStorage
@@ -88,7 +90,7 @@ async def _fund_access(
 Access = Annotated[FundAccess, Depends(_fund_access)]
 
 
-def voucher_storage(request: Request) -> VoucherStorage:
+async def voucher_storage(request: Request) -> VoucherStorage:
     return LocalVoucherStorage(request.app.state.settings.media_dir / "trustfund")
 
 
@@ -129,13 +131,53 @@ async def get_fund(session: Session, access: Access) -> FundOut:
 
 @router.patch(
     f"{PREFIX}/settings",
-    summary="设置双签金额",
-    description="业委会设定：超过该金额的支出需两名业委会委员审批。",
+    status_code=202,
+    summary="提出双签金额变更",
+    description=(
+        "业委会委员提出：超过该金额的支出需两名业委会委员审批。变更不立即生效，须由**另一名**业委会委员"
+        "审批（`POST …/settings/changes/{change_id}/approve`）；本人审批或驳回返回 403 `trustfund.self_approval`。"
+        "新的提议取代尚未审批的旧提议。每一步都记入本街道的审计日志。"
+    ),
     responses=problems(401, 403, 404),
 )
-async def update_settings(body: FundSettingsUpdate, session: Session, access: Access) -> FundOut:
-    fund = await service.set_threshold(session, access, body.dual_approval_threshold_fen)
-    return await fund_out(session, FundAccess(fund, access.user_id, access.roles, access.household_ids))
+async def update_settings(body: FundSettingsUpdate, session: Session, access: Access) -> SettingChangeOut:
+    change = await service.propose_threshold(session, access, body.dual_approval_threshold_fen)
+    return SettingChangeOut.model_validate(change)
+
+
+@router.get(
+    f"{PREFIX}/settings/changes",
+    summary="双签金额变更记录",
+    description="本账本的全部变更提议（待审批、已生效、已驳回、被取代），按时间倒序。能查看账本的人都可查看。",
+    responses=READ,
+)
+async def list_setting_changes(session: Session, access: Access, page: PageQuery) -> Page[SettingChangeOut]:
+    rows, cursor = await service.list_changes(session, access, page)
+    return Page(items=[SettingChangeOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.post(
+    f"{PREFIX}/settings/changes/{{change_id}}/approve",
+    summary="审批双签金额变更（另一名业委会委员）",
+    description="审批后新的双签金额立即生效。提出人本人审批返回 403 `trustfund.self_approval`。",
+    responses=problems(401, 403, 404, 409),
+)
+async def approve_setting_change(change_id: uuid.UUID, session: Session, access: Access) -> SettingChangeOut:
+    change = await service.decide_threshold(session, access, change_id, approve=True, reason=None)
+    return SettingChangeOut.model_validate(change)
+
+
+@router.post(
+    f"{PREFIX}/settings/changes/{{change_id}}/reject",
+    summary="驳回双签金额变更（另一名业委会委员）",
+    description="须填写理由；双签金额保持不变。提出人本人驳回返回 403 `trustfund.self_approval`。",
+    responses=problems(401, 403, 404, 409),
+)
+async def reject_setting_change(
+    change_id: uuid.UUID, body: SettingChangeRejectIn, session: Session, access: Access
+) -> SettingChangeOut:
+    change = await service.decide_threshold(session, access, change_id, approve=False, reason=body.reason)
+    return SettingChangeOut.model_validate(change)
 
 
 @router.get(
@@ -214,8 +256,8 @@ async def verify_ledger(session: Session, access: Access) -> VerifyOut:
 )
 async def record_income(body: IncomeCreate, session: Session, access: Access) -> TransactionOut:
     access.require("manager", "只有本小区物业经理可以登记收入")
-    tx, _ = await service.record_income(session, access.fund.id, body, access.user_id)
-    return (await txs_out(session, access, [tx]))[0]
+    tx, replayed = await service.record_income(session, access.fund.id, body, access.user_id)
+    return (await txs_out(session, access, [tx], just_created=not replayed))[0]
 
 
 @router.post(
@@ -311,14 +353,9 @@ async def list_entries(
     kind: Annotated[TransactionKind | None, Query(description="收入或支出")] = None,
     category: Annotated[str | None, Query(max_length=32, description="收入类型或支出类别")] = None,
     status: Annotated[TransactionStatus | None, Query(description="收支状态")] = None,
-    date_from: Annotated[
-        EntryDate | None, Query(description="起始日期（含，北京时间），2000-01-01 至 2100-12-31")
-    ] = None,
-    date_to: Annotated[
-        EntryDate | None, Query(description="截止日期（不含，北京时间），2000-01-01 至 2100-12-31")
-    ] = None,
+    date_from: Annotated[EntryDate | None, Query(description="起始日期（含，北京时间），2000–2100")] = None,
+    date_to: Annotated[EntryDate | None, Query(description="截止日期（不含，北京时间），2000–2100")] = None,
 ) -> Page[TransactionOut]:
-    # The contract's ranges end exclusive; the view takes the last day included.
     last_day = date_to - timedelta(days=1) if date_to is not None else None
     return await entry_page(
         session, access, page, kind=kind, category=category, status=status, date_from=date_from, date_to=last_day
@@ -341,6 +378,7 @@ async def get_entry(tx_id: uuid.UUID, session: Session, access: Access) -> Trans
     summary="上传凭证图片",
     description="JPEG / PNG / WebP，不超过 10 MiB。服务器完整解码并重新编码，去除 EXIF（含位置信息）。",
     responses=problems(401, 403, 404, 413),
+    dependencies=[Depends(rate_limit("upload", per_user))],
 )
 async def upload_voucher(
     tx_id: uuid.UUID,
@@ -363,16 +401,9 @@ async def upload_voucher(
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **problems(401, 403, 404)},
 )
 async def get_voucher(
-    voucher_id: uuid.UUID,
-    compound_id: Annotated[uuid.UUID, Path(description="小区 id")],
-    session: Session,
-    viewer: CurrentMediaViewer,
-    storage: Storage,
+    voucher_id: uuid.UUID, compound_id: uuid.UUID, session: Session, viewer: CurrentMediaViewer, storage: Storage
 ) -> Response:
-    if viewer.principal is None:  # a signed URL: the fund access was checked when it was issued
-        voucher = await signed_voucher(session, compound_id, voucher_id)
-    else:
-        voucher = await voucher_of(session, await service.open_fund(session, viewer.principal, compound_id), voucher_id)
+    voucher = await signed_voucher(session, compound_id, voucher_id, viewer.principal)
     try:
         data = await asyncio.to_thread(storage.get, voucher.storage_key)
     except FileNotFoundError as exc:
@@ -416,8 +447,7 @@ YearPath = Annotated[int, Path(ge=2000, le=2100, description="预算年度（200
 @router.get(
     f"{PREFIX}/budgets/{{year}}",
     summary="年度预算",
-    description="小区某年度的开放式预算：各科目预算额、状态（草稿 / 公示中 / 已批准）与公示截止时间。"
-    "本小区业主、业委会、物业与街道可查看。",
+    description="小区某年度的开放式预算：各科目预算额、状态（草稿 / 公示中 / 已批准）与公示截止时间。",
     responses=READ,
 )
 async def get_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:

@@ -142,6 +142,44 @@ class FundSettingsUpdate(BaseModel):
     )
 
 
+class SettingChangeStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    superseded = "superseded"
+
+
+labelled(
+    SettingChangeStatus,
+    {"pending": "待审批", "approved": "已生效", "rejected": "已驳回", "superseded": "已被新提议取代"},
+)
+
+
+class SettingChangeOut(BaseModel):
+    """双签金额变更提议：一名业委会委员提出，另一名委员审批后生效。"""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    setting: str = Field(
+        description="变更的设置，目前只有 dual_approval_threshold_fen", examples=["dual_approval_threshold_fen"]
+    )
+    old_value_fen: int | None = Field(description="提出时的双签金额（分）；null 为未设")
+    new_value_fen: int | None = Field(description="提议的双签金额（分）；null 为取消双签")
+    status: SettingChangeStatus = Field(
+        description="pending 待另一名委员审批；approved 已生效；rejected 已驳回；superseded 被更新的提议取代"
+    )
+    requested_by: uuid.UUID
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    reason: str | None = Field(description="驳回理由")
+    created_at: datetime
+
+
+class SettingChangeRejectIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "金额过高，削弱了双签保护"}]})
+    reason: str = Field(min_length=1, max_length=500, description="驳回理由")
+
+
 class BalanceOut(BaseModel):
     posted_fen: int = Field(description="已入账余额", examples=[1286400])
     pending_fen: int = Field(description="待审批支出占用", examples=[35000])

@@ -34,7 +34,6 @@ from app.trustfund.funds import (
     create_fund,
     open_fund,
     remuneration_for,
-    set_threshold,
 )
 from app.trustfund.income_import import (
     IMPORT_COLUMNS,
@@ -50,6 +49,7 @@ from app.trustfund.owner_queries import (
     open_query,
     record_query_resolution,
 )
+from app.trustfund.setting_changes import decide_threshold, list_changes, propose_threshold
 from app.trustfund.statements import (
     Statement,
     balance,
@@ -88,12 +88,14 @@ __all__ = [
     "comment_budget",
     "create_budget",
     "create_fund",
+    "decide_threshold",
     "draft_expense",
     "fund_account_id",
     "fund_amount",
     "get_budget",
     "import_incomes",
     "link_query_complaint",
+    "list_changes",
     "mask_household",
     "month_bounds",
     "monthly_statement",
@@ -102,13 +104,13 @@ __all__ = [
     "open_query",
     "parse_csv",
     "payer_labels",
+    "propose_threshold",
     "publish_budget",
     "record_income",
     "record_query_resolution",
     "record_reconciliation",
     "reject_expense",
     "remuneration_for",
-    "set_threshold",
     "validate_import",
     "verify",
     "year_bounds",

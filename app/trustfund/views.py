@@ -13,13 +13,13 @@ from app.core.db import Session
 from app.core.pagination import Page, PageParams
 from app.core.signed_urls import signed_url
 from app.core.spreadsheet import Cell
+from app.identity.api import Principal
 from app.ledger import api as ledger
 from app.trustfund import errors, export, repository, service
 from app.trustfund.models import (
     Budget,
     BudgetComment,
     BudgetLine,
-    ExpenseApproval,
     Reconciliation,
     TrustQuery,
     TrustTransaction,
@@ -107,12 +107,13 @@ def tx_out(
     )
 
 
-async def txs_out(session: Session, access: FundAccess, txs: list[TrustTransaction]) -> list[TransactionOut]:
+async def txs_out(
+    session: Session, access: FundAccess, txs: list[TrustTransaction], *, just_created: bool = False
+) -> list[TransactionOut]:
+    """``just_created``: transactions written by this request, which nothing can reference yet (no counts)."""
     payers = await service.payer_labels(session, access, txs)
-    ids = [t.id for t in txs]
-    approvals = await repository.counts_for(session, ExpenseApproval, ids)
-    vouchers = await repository.counts_for(session, Voucher, ids)
-    queries = await repository.counts_for(session, TrustQuery, ids)
+    ids = [] if just_created else [t.id for t in txs]
+    approvals, vouchers, queries = await repository.all_counts_for(session, ids)
     return [
         tx_out(
             t, payers, approvals=approvals.get(t.id, 0), vouchers=vouchers.get(t.id, 0), queries=queries.get(t.id, 0)
@@ -336,8 +337,12 @@ async def reconciliation_page(session: AsyncSession, access: FundAccess, page: P
     return Page(items=[reconciliation_out(r) for r in recs], next_cursor=cursor)
 
 
-async def signed_voucher(session: AsyncSession, compound_id: uuid.UUID, voucher_id: uuid.UUID) -> Voucher:
-    """A voucher requested through a signed URL (the fund access was checked when the URL was issued)."""
+async def signed_voucher(
+    session: AsyncSession, compound_id: uuid.UUID, voucher_id: uuid.UUID, principal: Principal | None
+) -> Voucher:
+    """A voucher for a bearer caller (fund access checked now) or a signed URL (checked when it was issued)."""
+    if principal is not None:
+        return await voucher_of(session, await service.open_fund(session, principal, compound_id), voucher_id)
     fund = await repository.fund_by_compound(session, compound_id)
     voucher = await repository.get_voucher(session, fund.id, voucher_id) if fund is not None else None
     if voucher is None:

@@ -67,6 +67,11 @@ class SecCheckResult:
         return self.suggest == "pass"
 
 
+# Test seam: awaited by every caller that found no cached token, before it queues for the refresh lock, so a
+# test can gather all of them inside the refresh window at once. None (one global read) in production.
+refresh_pause: Callable[[str], Awaitable[None]] | None = None
+
+
 def _advisory_key(appid: str) -> int:
     """A stable signed 64-bit key for pg_advisory_lock, one per appid."""
     digest = hashlib.sha256(f"wechat-stable-token:{appid}".encode()).digest()
@@ -121,6 +126,8 @@ class TokenCache:
         token = await self.cached(appid)
         if token is not None:
             return token
+        if refresh_pause is not None:
+            await refresh_pause(appid)
         async with self._local_lock:
             conn, owned = await self._connection()
             try:

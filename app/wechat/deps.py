@@ -35,7 +35,7 @@ def app_wechat_client(app: FastAPI) -> WeChatClient:
     return client
 
 
-def get_wechat(request: Request) -> WeChatClient:
+async def get_wechat(request: Request) -> WeChatClient:
     return app_wechat_client(request.app)
 
 

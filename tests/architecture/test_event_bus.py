@@ -22,6 +22,7 @@ def test_complaint_changed_subscribers_and_their_order() -> None:
         (Stage.FIGURES, "complaints.stats.figures"),
         (Stage.NOTIFICATIONS, "complaints.notifications"),
         (Stage.RECORDS, "trustfund.query_answers"),
+        (Stage.OUTBOUND, "hotline.webhooks"),
     ]
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from app import worker as worker_module
 from app.core.clock import FrozenClock
 from app.core.db import make_sessionmaker
 from app.core.outbox import (
@@ -102,25 +103,32 @@ async def test_delivery_marks_row_and_passes_the_delivery_id(makers) -> None:
 
 async def test_failure_backs_off_then_parks_dead_after_max_attempts(makers) -> None:
     [id_] = await add(makers[0], "test.fail", {})
+    clock = FrozenClock((await row(makers[0], id_)).available_at)
 
     async def handler(d: Delivery, ctx: WorkerContext) -> None:
         raise ConnectionError("receiver down")
 
-    worker = Worker(makers[0], settings=worker_settings(outbox_max_attempts=3), handlers={"test.fail": handler})
+    worker = Worker(
+        makers[0],
+        settings=worker_settings(outbox_max_attempts=3),
+        outbox_clock=clock,
+        handlers={"test.fail": handler},
+        rng=random.Random(11),
+    )
+    first_backoff = backoff_seconds(1, 10.0, 300.0, random.Random(11))  # base 10 s, equal jitter: 5..10 s
+    assert 5 <= first_backoff <= 10
     await worker.run_until_idle()
     r = await row(makers[0], id_)
     assert r.status == "pending" and r.attempts == 1
     assert r.last_error == "ConnectionError: receiver down"
-    async with makers[0]() as session:
-        wait = (
-            await session.execute(text("SELECT available_at - now() FROM outbox WHERE id = :id"), {"id": id_})
-        ).scalar_one()
-    assert timedelta(seconds=4) < wait <= timedelta(seconds=10)  # base 10 s, equal jitter: 5..10 s
+    # The backoff counts from the worker's clock: exactly now + the drawn delay, no wall-clock slack.
+    assert r.available_at == clock.now() + timedelta(seconds=first_backoff)
     # Nothing is due until the backoff runs out.
+    clock.set(r.available_at - timedelta(microseconds=1))
     assert await worker.run_until_idle() == 0
 
     for attempt in (2, 3):
-        await make_due(makers[0], id_)
+        clock.set((await row(makers[0], id_)).available_at)
         assert await worker.run_until_idle() == 1
         assert (await row(makers[0], id_)).attempts == attempt
     r = await row(makers[0], id_)
@@ -133,12 +141,11 @@ async def test_retry_after_signal_is_honoured(makers) -> None:
     async def handler(d: Delivery, ctx: WorkerContext) -> None:
         raise RetryLater(600, "429 Retry-After: 600")
 
-    await Worker(makers[0], settings=worker_settings(), handlers={"test.busy": handler}).run_until_idle()
-    async with makers[0]() as session:
-        wait = (
-            await session.execute(text("SELECT available_at - now() FROM outbox WHERE id = :id"), {"id": id_})
-        ).scalar_one()
-    assert timedelta(seconds=590) < wait <= timedelta(seconds=600)
+    clock = FrozenClock((await row(makers[0], id_)).available_at)
+    await Worker(
+        makers[0], settings=worker_settings(), outbox_clock=clock, handlers={"test.busy": handler}
+    ).run_until_idle()
+    assert (await row(makers[0], id_)).available_at == clock.now() + timedelta(seconds=600)
     r = await row(makers[0], id_)
     assert r.status == "pending" and r.last_error == "429 Retry-After: 600"
 
@@ -195,6 +202,93 @@ async def test_two_workers_never_deliver_a_row_twice(makers) -> None:
     async with makers[0]() as session:
         statuses = (await session.execute(text("SELECT status, max(attempts) FROM outbox GROUP BY status"))).all()
     assert [(s, a) for s, a in statuses] == [("delivered", 1)]
+
+
+async def _blocked_on_a_lock(maker: async_sessionmaker[AsyncSession]) -> bool:
+    async with maker() as session:
+        waiting = await session.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%FROM outbox%'"
+            )
+        )
+        return bool(waiting.scalar_one())
+
+
+@pytest.fixture
+def pause_claims() -> Iterator[None]:
+    """Hold the first claimer inside its claim transaction (rows locked and leased, not yet committed) until
+    the second worker has claimed too, or is blocked on the first one's row locks (the no-SKIP-LOCKED bug)."""
+    claimers: list[Worker] = []
+
+    async def second_claimed_or_blocked(maker: async_sessionmaker[AsyncSession]) -> bool:
+        return len(claimers) > 1 or await _blocked_on_a_lock(maker)
+
+    async def pause(worker: Worker) -> None:
+        claimers.append(worker)
+        if len(claimers) == 1:
+            maker = worker.sessionmaker
+            await _wait_for(lambda: second_claimed_or_blocked(maker), "the second claim while the first is open")
+
+    worker_module.claim_pause = pause
+    try:
+        yield
+    finally:
+        worker_module.claim_pause = None
+
+
+async def test_two_workers_claiming_at_the_same_instant_split_the_rows(makers, pause_claims) -> None:
+    """Both claims run while the other's transaction is open: SKIP LOCKED gives each its own rows, and the
+    lease keeps every claimed row away from a third claim until it is delivered or the lease runs out."""
+    ids = await add(makers[0], "test.count", {}, n=20)
+    clock = FrozenClock((await row(makers[0], ids[-1])).available_at)
+
+    async def handler(d: Delivery, ctx: WorkerContext) -> None:
+        raise AssertionError("only claims here")
+
+    workers = [
+        Worker(m, settings=worker_settings(outbox_batch_size=10), outbox_clock=clock, handlers={"test.count": handler})
+        for m in makers
+    ]
+    first, second = await asyncio.gather(*(w.claim() for w in workers))
+    claimed = [d.id for d in first] + [d.id for d in second]
+    assert len(first) == len(second) == 10
+    assert sorted(claimed) == sorted(ids)  # each row claimed once, by one worker
+    assert {d.attempt for d in [*first, *second]} == {1}
+    # All 20 are leased: a third claim at the same instant finds nothing.
+    assert await workers[0].claim() == []
+    lease = timedelta(seconds=worker_settings().outbox_lease_seconds)
+    async with makers[0]() as session:
+        rows = (await session.execute(text("SELECT attempts, available_at FROM outbox"))).all()
+    assert {(a, at) for a, at in rows} == {(1, clock.now() + lease)}
+
+
+async def test_a_dead_workers_row_is_offered_again_only_when_its_lease_runs_out(makers) -> None:
+    """A worker claims a row and dies before marking it. On the FrozenClock: not re-offered one microsecond
+    before the lease runs out, re-offered (same delivery id, attempt 2) the instant it does."""
+    [id_] = await add(makers[0], "test.lease", {})
+    clock = FrozenClock((await row(makers[0], id_)).available_at)
+    seen: list[Delivery] = []
+
+    async def handler(d: Delivery, ctx: WorkerContext) -> None:
+        seen.append(d)
+
+    settings = worker_settings()
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    dying = Worker(makers[0], settings=settings, outbox_clock=clock, handlers={"test.lease": handler})
+    [claimed] = await dying.claim()  # ... and the process dies here: claimed, leased, never delivered
+    assert (claimed.id, claimed.attempt) == (id_, 1)
+    survivor = Worker(makers[1], settings=settings, outbox_clock=clock, handlers={"test.lease": handler})
+    assert await survivor.run_until_idle() == 0
+    clock.advance(lease - timedelta(microseconds=1))
+    assert await survivor.run_until_idle() == 0
+    r = await row(makers[0], id_)
+    assert (r.status, r.attempts, r.delivered_at) == ("pending", 1, None)
+    clock.advance(microseconds=1)
+    assert await survivor.run_until_idle() == 1
+    assert [(d.id, d.attempt) for d in seen] == [(id_, 2)]
+    r = await row(makers[0], id_)
+    assert r.status == "delivered" and r.attempts == 2
 
 
 async def test_periodic_job_runs_once_per_tick_with_two_workers(makers) -> None:
@@ -259,6 +353,10 @@ async def _wait_for(predicate, what: str, limit_s: float = 60.0) -> None:  # typ
         await asyncio.sleep(0.1)
 
 
+async def _never(d: Delivery, ctx: WorkerContext) -> None:
+    raise AssertionError("a leased row must not be offered")
+
+
 async def test_killed_worker_loses_nothing(makers, fresh_db: str, tmp_path: Path) -> None:
     log = tmp_path / "deliveries.log"
     log.touch()
@@ -280,8 +378,10 @@ async def test_killed_worker_loses_nothing(makers, fresh_db: str, tmp_path: Path
 
     r = await row(makers[0], id_)
     assert r.status == "pending" and r.attempts == 1 and r.delivered_at is None
+    # Still leased: a worker polling right after the kill is offered nothing.
+    assert await Worker(makers[0], settings=worker_settings(), handlers={"test.block": _never}).run_until_idle() == 0
 
-    await make_due(makers[0], id_)  # the lease runs out
+    await make_due(makers[0], id_)  # the lease runs out (the lease boundary itself is tested on the FrozenClock)
     second = _worker_process(fresh_db, "--until-idle", block=False)
     assert second.wait(timeout=120) == 0, second.stderr.read().decode() if second.stderr else ""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.core.audit import AuditLog
-from app.identity.models import Invite, RoleAssignment
+from app.identity.models import Invite, RefreshToken, RoleAssignment
 from app.identity.roles import Role
 from app.org.seed import demo_id
+from app.volunteers.seed import team_id as volunteer_team_id
 from tests.conftest import STREET_ID
 from tests.problems import assert_problem, count
 
@@ -34,7 +35,7 @@ async def test_street_admin_grants_any_role_in_their_street(client, session, mak
         ("department_handler", POLICE),
         ("street_dispatcher", STREET_ID),
         ("property_manager", JINHUA),
-        ("volunteer_leader", demo_id("team", "x")),
+        ("volunteer_leader", volunteer_team_id("金城街道巾帼志愿服务队")),
     ]:
         resp = await _grant(client, admin, target.user.id, role, scope)
         assert resp.status_code == 201, resp.text
@@ -42,6 +43,15 @@ async def test_street_admin_grants_any_role_in_their_street(client, session, mak
     assert audit_rows == 5
     me = (await client.get("/api/v1/me", headers=target.headers)).json()
     assert {r["role"] for r in me["roles"]} >= {"grid_worker", "department_handler", "property_manager"}
+
+
+async def test_a_team_role_needs_a_team_that_exists(client, session, make_actor) -> None:
+    admin = await make_actor((Role.street_admin, STREET_ID))
+    target = await make_actor()
+    before = await count(session, RoleAssignment)
+    resp = await _grant(client, admin, target.user.id, "volunteer_leader", demo_id("team", "x"))
+    assert_problem(resp, 404, "role.scope_not_found")
+    assert await count(session, RoleAssignment) == before
 
 
 async def test_secretary_grants_community_roles_in_their_community_only(client, session, make_actor) -> None:
@@ -145,7 +155,13 @@ async def test_refresh_for_a_disabled_user_keeps_the_family_revoked(client, sess
     user.is_active = False
     await session.commit()
     resp = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
-    assert resp.status_code in (401, 403)
+    assert_problem(resp, 401, "auth.account_disabled")
+    # The family was revoked in the same answer (committed although it was a 401).
+    family = await session.execute(
+        select(RefreshToken.revoked_at).where(RefreshToken.user_id == user.id).execution_options(populate_existing=True)
+    )
+    revoked = family.scalars().all()
+    assert revoked and all(at is not None for at in revoked)
     user.is_active = True
     await session.commit()
     again = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.settings import get_settings
-from app.identity.auth import verify_password
 from app.identity.models import RoleAssignment, User
+from app.identity.passwords import check_hash
 from tests.conftest import STREET_ID
 
 
@@ -45,7 +45,7 @@ def test_admin_create(fresh_db, monkeypatch) -> None:  # type: ignore[no-untyped
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     user, roles = asyncio.run(_admin(fresh_db))
     assert roles == ["resident:None", f"street_admin:{STREET_ID}"]
-    assert verify_password(user.password_hash, "a-long-password-1")
+    assert check_hash(user.password_hash, "a-long-password-1")
     again = _run(["admin", "create", "--username", "desk", "--password", "a-long-password-1"], fresh_db, monkeypatch)
     assert again.exit_code == 1  # type: ignore[attr-defined]
     short = _run(["admin", "create", "--username", "other", "--password", "short"], fresh_db, monkeypatch)

@@ -75,9 +75,17 @@ async def test_wechat_unreachable_is_503(app, client, session) -> None:
     assert await count(session, User) == before
 
 
-async def test_busy_once_is_retried_then_signs_in(client) -> None:
+async def test_busy_once_is_retried_then_signs_in(client, session, settings, wechat_fake) -> None:
+    wechat = wechat_fake.state
+    before = await count(session, User)
     resp = await client.post(LOGIN, json={"code": "busy-once:erin"})
     assert resp.status_code == 200, resp.text
+    # The first answer was -1 (busy) for this very code: only a retry could have signed erin in.
+    assert "busy-once:erin" in wechat.busy_once_seen
+    assert resp.json()["user"]["id"]
+    assert await count(session, User) == before + 1
+    user = await session.get(User, uuid.UUID(resp.json()["user"]["id"]))
+    assert user is not None and user.openid == fake_openid(settings.wechat_appid, "erin")
 
 
 @pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": "x" * 200}])
@@ -155,13 +163,27 @@ async def test_reused_refresh_token_revokes_the_family(client, session) -> None:
     assert await count(session, AuditLog, AuditLog.action == "auth.refresh_reuse", AuditLog.target_id == user_id) == 1
 
 
-async def test_reuse_revokes_only_that_family(client) -> None:
+async def test_reuse_revokes_only_that_family(client, session) -> None:
     phone = await _login(client)
     laptop = await _login(client)
-    await client.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
-    await client.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    rotated = await client.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    assert rotated.status_code == 200, rotated.text
+    reused = await client.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    assert_problem(reused, 401, "auth.refresh_token_reused")
+    # The phone's family is dead, including the token the rotation had just issued ...
+    resp = await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated.json()["refresh_token"]})
+    assert_problem(resp, 401, "auth.refresh_token_revoked")
+    # ... the laptop's family lives on.
     resp = await client.post("/api/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
-    assert resp.status_code == 200
+    assert resp.status_code == 200, resp.text
+    user_id = uuid.UUID(phone["user"]["id"])
+    families = (
+        await session.execute(
+            select(RefreshToken.family_id, RefreshToken.revoked_at.is_(None)).where(RefreshToken.user_id == user_id)
+        )
+    ).all()
+    live_families = {f for f, live in families if live}
+    assert len(live_families) == 1 and len({f for f, _ in families}) == 2
 
 
 async def test_unknown_and_expired_refresh_tokens(client, session) -> None:
@@ -216,13 +238,13 @@ async def test_unknown_user_and_wrong_password_look_the_same(client, admin) -> N
 async def test_brute_force_locks_for_15_minutes(client, session, admin) -> None:
     for _ in range(5):
         assert_problem(await _password(client, "guess"), 401, "auth.invalid_credentials")
-    # Locked now: even the right password is refused.
+    # Locked now: even the right password is refused, with the answer an unknown user gets.
     resp = await _password(client, PASSWORD)
-    assert_problem(resp, 429, "auth.account_locked")
-    assert 14 * 60 < int(resp.headers["retry-after"]) <= 15 * 60 + 1
+    assert_problem(resp, 401, "auth.invalid_credentials")
     user = (await session.execute(select(User).where(User.id == admin))).scalar_one()
     await session.refresh(user)
     assert user.locked_until is not None
+    assert timedelta(minutes=14) < user.locked_until - datetime.now(UTC) <= timedelta(minutes=15)
     # When the lock has passed, the right password works and the counter is cleared.
     await session.execute(
         update(User).where(User.id == admin).values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
@@ -233,7 +255,11 @@ async def test_brute_force_locks_for_15_minutes(client, session, admin) -> None:
     assert user.failed_logins == 0 and user.locked_until is None
 
 
-async def test_four_failures_do_not_lock(client, admin) -> None:
-    for _ in range(4):
-        await _password(client, "guess")
+async def test_four_failures_do_not_lock(client, session, admin) -> None:
+    for n in range(1, 5):
+        assert_problem(await _password(client, "guess"), 401, "auth.invalid_credentials")
+        user = await session.get(User, admin, populate_existing=True)
+        assert user is not None and user.failed_logins == n and user.locked_until is None
     assert (await _password(client, PASSWORD)).status_code == 200
+    user = await session.get(User, admin, populate_existing=True)
+    assert user is not None and user.failed_logins == 0 and user.locked_until is None

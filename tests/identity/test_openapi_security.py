@@ -10,6 +10,8 @@ import pytest
 
 METHODS = ("get", "post", "put", "patch", "delete")
 BEARER = {"HTTPBearer": []}
+# Machine routes (the 1890 hotline) are signed the Standard Webhooks way instead of carrying a token.
+SIGNED = {"StandardWebhooks": []}
 
 
 def _operations(schema: dict) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
@@ -39,9 +41,9 @@ async def test_every_operation_is_protected_or_marked_public(app) -> None:
     unmarked = [
         f"{method.upper()} {path}"
         for path, method, op in _operations(app.openapi())
-        if not op.get("x-public") and BEARER not in op.get("security", [])
+        if not op.get("x-public") and BEARER not in op.get("security", []) and SIGNED not in op.get("security", [])
     ]
-    assert unmarked == [], "operations with neither the bearer scheme nor openapi_extra=PUBLIC"
+    assert unmarked == [], "operations with neither the bearer scheme, a signature, nor openapi_extra=PUBLIC"
 
 
 async def test_protected_operations_declare_401(app) -> None:
@@ -65,6 +67,11 @@ async def test_protected_operations_answer_401_without_a_valid_token(app, client
             kwargs["json"] = {}
         resp = await client.request(method.upper(), _concrete(path), **kwargs)
         assert resp.status_code == 401, f"{method.upper()} {path}: {resp.status_code} {resp.text}"
+        if SIGNED in op.get("security", []):
+            assert resp.headers["www-authenticate"].startswith("Signature"), path
+            expected = "integration.token_refused" if token else "integration.signature_required"
+            assert resp.json()["code"] == expected, path
+            continue
         assert resp.headers["www-authenticate"].startswith("Bearer"), path
         assert resp.json()["code"] == "auth.unauthenticated"
         checked += 1

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from app.core.audit import AuditLog
 from app.identity.models import User
 from app.identity.roles import Role
 from app.org.seed import demo_id
@@ -45,11 +44,6 @@ async def test_street_admin_finds_by_name_prefix_and_phone_suffix(client, sessio
     assert first["items"][0]["id"] != second["items"][0]["id"]
     # "%" and "_" are literal, not wildcards
     assert (await _search(client, admin, "%")).json()["items"] == []
-    # audited, without the query text
-    rows = (await session.execute(select(AuditLog).where(AuditLog.actor_id == admin.user.id))).scalars().all()
-    assert [r.action for r in rows].count("user.search") == 5
-    assert all("王" not in str(r.payload) and "9876" not in str(r.payload) for r in rows)
-    assert {r.payload["by"] for r in rows} == {"name_prefix", "phone_suffix"}
 
 
 async def test_search_stays_within_the_searchers_scope(client, session, make_actor) -> None:

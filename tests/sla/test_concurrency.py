@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,18 +17,18 @@ from app.core.db import make_sessionmaker
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
 from app.notify.models import Notification
-from app.sla import service
-from app.sla.models import Supervision
-from tests.complaints.conftest import STREET_LIGHT, URBAN, XIHE
+from app.sla import service, supervision
+from app.sla.models import SlaClock, Supervision
+from tests.complaints.conftest import STREET_LIGHT, URBAN, XIHE, ok
 from tests.conftest import STREET_ID
-from tests.sla.conftest import T0, make_user, sla_settings
+from tests.sla.conftest import T0, dispatched_to_urban, make_user, sla_settings
 
 
 def _p(user_id, role: Role, scope, scope_type: ScopeType) -> Principal:  # type: ignore[no-untyped-def]
     return Principal(user_id=user_id, grants=(Grant(role, scope_type, scope, STREET_ID),))
 
 
-async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp_path) -> None:
+async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp_path, monkeypatch, caplog) -> None:
     settings = sla_settings(fresh_db, tmp_path, None)
     engines = [create_async_engine(fresh_db, pool_size=2) for _ in range(2)]
     makers = [make_sessionmaker(e) for e in engines]
@@ -66,11 +67,20 @@ async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp
                     await s.commit()
                     return created
 
+        # Both scans read their page of due clocks (the due check) before either claims one.
+        both_checked = asyncio.Barrier(2)
+
+        async def hold() -> None:
+            await both_checked.wait()
+
+        monkeypatch.setattr(supervision, "scan_pause", hold)
         results = await asyncio.gather(scan(makers[0]), scan(makers[1]))
         # Per complaint: the resolve stage's 催办 and level 1; the sign stage (1 working day, due 30 Sep) its
         # 催办, level 1 and, two working days later (9 Oct), level 2.
         assert sum(results) == 3 * 5
         assert await asyncio.gather(scan(makers[0]), scan(makers[1])) == [0, 0]
+        # No clock failed and was left for a retry (a duplicate insert would have rolled its clock back).
+        assert [r.getMessage() for r in caplog.records if r.name == "app.sla" and r.levelname == "ERROR"] == []
 
         async with makers[0]() as s:
             per_key = (
@@ -105,3 +115,56 @@ async def test_two_scans_at_once_create_each_reminder_exactly_once(fresh_db, tmp
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_a_resumed_clock_meets_its_existing_reminder_and_tells_nobody_again(
+    client, people, clock, settings, sessionmaker, session, caplog
+) -> None:
+    """Resuming puts a clock's next check back to its (shifted) 75 % point, which may already be past: the
+    scan then passes the due check for a 催办 that exists. It must neither fail nor notify a second time."""
+    cid = await dispatched_to_urban(client, people)
+    await ok(client, people.department, cid, "sign")
+
+    async def run_scan() -> int:
+        with runtime(clock, settings):
+            async with sessionmaker() as s:
+                return await service.scan(s, clock.now())
+
+    async def reminded() -> int:
+        return (
+            await session.execute(
+                select(func.count()).where(
+                    Notification.user_id == people.department.user.id, Notification.event == "task_reminded"
+                )
+            )
+        ).scalar_one()
+
+    # Saturday 10 Oct (调休, a working day) 14:00: past the resolve stage's 75 % (11:27:30), before its deadline.
+    clock.set(datetime.fromisoformat("2026-10-10T14:00:00+08:00"))
+    assert await run_scan() == 1
+    assert await reminded() == 1
+    paused = await ok(client, people.department, cid, "sla/pause", reason="等待居民在家")
+    clock.advance(minutes=30)
+    await ok(client, people.department, cid, "sla/resume", version=paused["version"])
+    resolve = (
+        await session.execute(
+            select(SlaClock)
+            .where(SlaClock.complaint_id == uuid.UUID(cid), SlaClock.stage == "resolve")
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    # The 75 % point moved by the 30 minutes of the pause and is still behind us: the clock is due again.
+    assert resolve.next_check_at is not None and resolve.next_check_at <= clock.now()
+
+    assert await run_scan() == 0
+    assert await reminded() == 1  # told once, not again
+    rows = (
+        await session.execute(
+            select(Supervision.kind, Supervision.level).where(Supervision.complaint_id == uuid.UUID(cid))
+        )
+    ).all()
+    assert rows == [("remind", 0)]
+    # The clock moved on to its deadline: the scan did not fail and roll it back.
+    await session.refresh(resolve)
+    assert resolve.next_check_at == resolve.due_at > clock.now()
+    assert [r.getMessage() for r in caplog.records if r.name == "app.sla" and r.levelname == "ERROR"] == []

@@ -31,7 +31,8 @@ SEED_FEN = 1_000_000
 
 
 async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -> None:
-    engine = create_async_engine(fresh_db, pool_size=40, max_overflow=0)
+    # The jobs queue on one fund lock: under load the last ones wait for a connection far beyond the 30 s default.
+    engine = create_async_engine(fresh_db, pool_size=40, max_overflow=0, pool_timeout=600)
     factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
     try:
         async with factory() as s:
@@ -171,5 +172,93 @@ async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -
             verified = await ledger.verify_chain(s, fund.ledger_id)
             assert verified.ok, verified
             assert verified.entry_count == 1 + 170 + 30
+    finally:
+        await engine.dispose()
+
+
+FLOOR_SEED_FEN = 280_000  # the fund keeps 252,000 after the 10 % remuneration: room for 25 of 50 expenses
+
+
+async def test_concurrent_expenses_stop_at_the_floor(fresh_db) -> None:
+    """50 expenses of 10,000 fen drafted and approved at once against 252,000 fen: without the floor check
+    every one would post and the fund would end 248,000 fen overdrawn."""
+    engine = create_async_engine(fresh_db, pool_size=25, max_overflow=0, pool_timeout=600)
+    factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    try:
+        async with factory() as s:
+            users = [User(nickname=n, appid="wxtest", openid=f"o-{uuid.uuid4().hex}") for n in ("admin", "pm", "c1")]
+            s.add_all(users)
+            await s.flush()
+            admin, pm, c1 = (u.id for u in users)
+            principal = Principal(admin, (Grant(Role.street_admin, ScopeType.street, STREET_ID, STREET_ID),))
+            fund = await service.create_fund(
+                s, principal, FundCreate(compound_id=COMPOUND_ID, start_date=date(2026, 1, 1))
+            )
+            await service.record_income(
+                s, fund.id, IncomeCreate(kind=IncomeKind.other, amount_fen=FLOOR_SEED_FEN, reference="SEED"), pm
+            )
+            await s.commit()
+            fund_id = fund.id
+            fund_account = await service.fund_account_id(s, fund)
+            seeded = await ledger.get_balance(s, fund_account)
+        assert seeded.available_fen == 252_000
+
+        outcomes: Counter[str] = Counter()
+
+        async def draft_and_approve(n: int) -> None:
+            async with factory() as session:
+                try:
+                    f = await session.get(TrustFund, fund_id)
+                    assert f is not None
+                    tx, _ = await service.draft_expense(
+                        session,
+                        FundAccess(f, pm, frozenset({"manager"})),
+                        ExpenseCreate(
+                            category=ExpenseCategory.repairs,
+                            amount_fen=EXPENSE_FEN,
+                            payee="维修公司",
+                            description=f"维修 {n}",
+                            reference=f"EXP-{n}",
+                        ),
+                    )
+                    await service.approve_expense(
+                        session, FundAccess(f, c1, frozenset({"committee"})), tx.id, over_budget=True
+                    )
+                    await session.commit()
+                    outcomes["ok"] += 1
+                except ProblemError as exc:
+                    await session.rollback()
+                    outcomes[exc.code] += 1
+
+        await asyncio.gather(*(draft_and_approve(n) for n in range(50)))
+        # Some were refused, with their code: exactly the ones the balance had no room for.
+        assert outcomes == Counter({"ok": 25, "trustfund.insufficient_funds": 25})
+
+        async with factory() as s:
+            bal = await ledger.get_balance(s, fund_account)
+            assert (bal.posted_fen, bal.pending_fen, bal.available_fen) == (2_000, 0, 2_000)
+            assert bal.posted_fen == await ledger.sum_of_postings(s, fund_account)
+            running = (
+                (
+                    await s.execute(
+                        select(LedgerPosting.balance_after_fen)
+                        .where(LedgerPosting.account_id == fund_account)
+                        .order_by(LedgerPosting.seq)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            # The seed and 25 expenses; the fund is credit-normal, so its balance is −(debits − credits).
+            assert len(running) == 26 and all(r is not None for r in running)
+            assert [-r for r in running if r is not None] == [252_000 - n * EXPENSE_FEN for n in range(26)]
+            expenses = (
+                await s.execute(
+                    select(func.count()).where(TrustTransaction.fund_id == fund_id, TrustTransaction.kind == "expense")
+                )
+            ).scalar_one()
+            assert expenses == 25  # nothing of a refused expense was written
+            verified = await ledger.verify_chain(s, fund.ledger_id)
+            assert verified.ok and verified.entry_count == 26
     finally:
         await engine.dispose()

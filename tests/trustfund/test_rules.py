@@ -154,7 +154,10 @@ async def test_above_threshold_needs_two_committee_approvals(client, session, ca
     resp = await client.patch(
         f"{BASE}/settings", json={"dual_approval_threshold_fen": 5_000}, headers=cast.committee.headers
     )
-    assert resp.status_code == 200 and resp.json()["dual_approval_threshold_fen"] == 5_000
+    assert resp.status_code == 202 and resp.json()["new_value_fen"] == 5_000
+    # A threshold change takes a second member (tests/trustfund/test_threshold_changes.py).
+    resp = await client.post(f"{BASE}/settings/changes/{resp.json()['id']}/approve", headers=cast.committee2.headers)
+    assert resp.status_code == 200, resp.text
     await income(client, cast)
     small = (await draft(client, cast, 5_000)).json()
     big = (await draft(client, cast, 5_001)).json()

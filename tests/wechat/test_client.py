@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.settings import Settings
+from app.wechat import client as wechat_client
 from app.wechat.client import TokenCache, WeChatClient
 from app.wechat.errors import (
     InvalidCode,
@@ -61,9 +62,12 @@ async def test_errcodes_become_typed_errors(wx, code, error, status, problem_cod
     assert info.value.code == problem_code
 
 
-async def test_busy_once_is_retried(wx) -> None:
+async def test_busy_once_is_retried(wx, settings, wechat_fake) -> None:
+    assert "busy-once:carol" not in wechat_fake.state.busy_once_seen
     result = await wx.code2session("busy-once:carol")
-    assert result.openid
+    # The fake answered -1 (busy) to the first call, and the second call signed carol in.
+    assert "busy-once:carol" in wechat_fake.state.busy_once_seen
+    assert result.openid == fake_openid(settings.wechat_appid, "carol")
 
 
 async def test_unreachable_is_unavailable(settings, connection) -> None:
@@ -120,11 +124,18 @@ async def test_rejected_token_is_dropped_and_fetched_again(wx, wechat_fake) -> N
     assert phone.pure_phone_number == "13812345678"
 
 
-async def test_one_refresh_in_flight_across_processes(settings, fresh_db, wechat_fake) -> None:
+async def test_one_refresh_in_flight_across_processes(settings, fresh_db, wechat_fake, monkeypatch) -> None:
     """Eight "processes" (own engines, own connections) ask at once: WeChat is called exactly once."""
     engines = [create_async_engine(fresh_db, pool_size=1) for _ in range(8)]
     clients = [WeChatClient(settings, wechat_fake.base_url, TokenCache(e)) for e in engines]
     before = wechat_fake.state.stable_token_calls
+    # All eight have found the cache empty before any of them may take the refresh lock.
+    all_missed = asyncio.Barrier(8)
+
+    async def pause(appid: str) -> None:
+        await all_missed.wait()
+
+    monkeypatch.setattr(wechat_client, "refresh_pause", pause)
     try:
         tokens = await asyncio.gather(*(c.stable_token() for c in clients))
     finally:

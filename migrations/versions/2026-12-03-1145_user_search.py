@@ -1,7 +1,7 @@
 """Staff user search: name-prefix and phone-suffix indexes on users
 
-Revision ID: 0009_user_search
-Revises: 0008_stats
+Revision ID: 0016_user_search
+Revises: 0015_hotline
 Create Date: 2026-12-03 11:00:00+00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_user_search"
-down_revision: str | Sequence[str] | None = "0008_stats"
+revision: str = "0016_user_search"
+down_revision: str | Sequence[str] | None = "0015_hotline"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""金城荟: merchant listings, reviews and offers."""

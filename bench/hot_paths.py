@@ -1,0 +1,423 @@
+"""Hot-path bench: the service's busiest endpoints as a share of a raw asyncpg floor, in one run.
+
+Starts the embedded PostgreSQL under ./var/bench (or uses BENCH_DATABASE_URL, a database the user may
+create databases from), builds a database at the issue's volume once (demo street, ~41,000 households,
+100,000 complaints with events and figures, 18 trust funds × 10,000 entries; ``bench/volume_seed.py``)
+and reuses it on later runs (``--fresh`` rebuilds it). Then starts ``jincheng serve`` (logs at WARNING,
+worker off) and the floor app (``bench/floor_app.py``: raw ASGI + asyncpg + orjson, one primary-key
+read) beside it, drives each path with wrk (or a Python loop when wrk is missing) and prints rps, p50,
+p99 and the share of the floor. Every answer must be 2xx: the script says which were not.
+
+    .venv/bin/python bench/hot_paths.py [--seconds 5] [--connections 32] [--workers 1] [--fresh]
+    make bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.complaints.seed import category_id  # noqa: E402
+from app.core.database_url import normalise_url  # noqa: E402
+from app.core.db import make_sessionmaker  # noqa: E402
+from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url  # noqa: E402
+from app.core.migrations import upgrade  # noqa: E402
+from app.core.security import issue_access_token  # noqa: E402
+from app.core.settings import Settings  # noqa: E402
+from app.ledger import service as ledger  # noqa: E402
+from app.org.seed import seed_demo  # noqa: E402
+from bench import load  # noqa: E402
+from bench.volume_seed import (  # noqa: E402
+    DISPATCHER,
+    MANAGER,
+    RESIDENT,
+    SEED_VERSION,
+    STREET_ID,
+    Volume,
+    fund_compounds,
+    seed_volume,
+)
+
+DATABASE = "jc_hot_paths"
+_BASELINE_LAUNCHER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import uvicorn
+from app.core.logging import configure_logging
+from app.core.settings import get_settings
+from app.main import create_app
+settings = get_settings()
+configure_logging(settings.log_level)
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_config=None, proxy_headers=True)
+"""
+
+
+@dataclass(frozen=True)
+class Measured:
+    name: str
+    result: load.Result
+    # Server-process CPU per answered request: steadier than rps on a machine shared with other jobs.
+    cpu_ms: float
+
+
+API = "/api/v1"
+
+
+def _pg_kwargs(url: str) -> dict[str, object]:
+    u = make_url(url)
+    kwargs: dict[str, object] = {"user": u.username or "postgres", "database": u.database or "postgres"}
+    kwargs["host"] = u.query.get("host") or u.host or "127.0.0.1"
+    if u.password:
+        kwargs["password"] = u.password
+    if u.port:
+        kwargs["port"] = u.port
+    return kwargs
+
+
+async def _admin(base: str, sql: str) -> object:
+    conn = await asyncpg.connect(**_pg_kwargs(base))  # type: ignore[arg-type]
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+async def prepare(base: str, volume: Volume, fresh: bool) -> str:
+    """The bench database, seeded once at ``volume`` (rebuilt when ``fresh`` or the seed changed)."""
+    url = make_url(base).set(database=DATABASE).render_as_string(hide_password=False)
+    marker = f"{SEED_VERSION}/{volume.complaints}/{volume.funds}/{volume.entries_per_fund}"
+    exists = await _admin(base, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+    if exists and not fresh:
+        try:
+            conn = await asyncpg.connect(**_pg_kwargs(url))  # type: ignore[arg-type]
+            try:
+                if await conn.fetchval("SELECT marker FROM bench_seed") == marker:
+                    await asyncio.to_thread(upgrade, url)
+                    return url
+            finally:
+                await conn.close()
+        except asyncpg.PostgresError:
+            pass
+    await _admin(base, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await _admin(base, f'CREATE DATABASE "{DATABASE}"')
+    started = time.perf_counter()
+    await asyncio.to_thread(upgrade, url)
+    await seed_demo(url)
+    engine = create_async_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            await seed_volume(session, volume)
+            await session.execute(text("CREATE TABLE bench_seed (marker text)"))
+            await session.execute(text("INSERT INTO bench_seed VALUES (:m)"), {"m": marker})
+            await session.commit()
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+        # The seeded chain is the ledger's own: prove it on one fund before measuring anything.
+        async with make_sessionmaker(engine)() as session:
+            ledger_id = (
+                await session.execute(
+                    text("SELECT ledger_id FROM trustfund_funds WHERE compound_id = :c"),
+                    {"c": fund_compounds(1)[0]},
+                )
+            ).scalar_one()
+            result = await ledger.verify_chain(session, ledger_id)
+            if not result.ok:
+                raise SystemExit(f"seeded ledger chain does not verify: {result}")
+    finally:
+        await engine.dispose()
+    print(f"seeded {DATABASE} ({marker}) in {time.perf_counter() - started:.0f} s; ledger chain verified")
+    return url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{cmd[0]} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code < 500:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit(f"{cmd} did not answer on :{port}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and every descendant (uvicorn's worker processes), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        p = int(stat.parent.name)
+        parents[p] = int(fields[1])
+        cpu[p] = (int(fields[11]) + int(fields[12])) / ticks
+    family, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [c for c, pp in parents.items() if pp == parent and c not in family]
+        family.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(p, 0.0) for p in family)
+
+
+def _measure(
+    proc: subprocess.Popen[bytes], base_url: str, target: load.Target, args: argparse.Namespace, run_id: str
+) -> Measured:
+    before = _cpu_seconds(proc.pid)
+    result = load.run(base_url, target, args.seconds, args.connections, run_id)
+    used = _cpu_seconds(proc.pid) - before
+    served = max(1, result.requests - result.errors)
+    return Measured(target.name, result, 1000 * used / served)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+async def _fixtures(url: str) -> dict[str, object]:
+    conn = await asyncpg.connect(**_pg_kwargs(url))  # type: ignore[arg-type]
+    try:
+        owned = await conn.fetchval(
+            "SELECT id FROM complaints WHERE resident_user_id = $1 ORDER BY created_at DESC LIMIT 1", RESIDENT
+        )
+        return {"complaint": owned}
+    finally:
+        await conn.close()
+
+
+async def _submitted(url: str) -> list[tuple[uuid.UUID, int]]:
+    """Complaints the bench resident submitted that still wait for 受理: the accept pool."""
+    conn = await asyncpg.connect(**_pg_kwargs(url))  # type: ignore[arg-type]
+    try:
+        rows = await conn.fetch(
+            "SELECT id, version FROM complaints WHERE resident_user_id = $1 AND state = 'pending' "
+            "AND description LIKE 'bench:%' ORDER BY created_at",
+            RESIDENT,
+        )
+        return [(r["id"], r["version"]) for r in rows]
+    finally:
+        await conn.close()
+
+
+def _topup(base_url: str, token: str, body: str, count: int) -> None:
+    """Submit ``count`` complaints (not measured) so that accept has a pool that will not run dry."""
+
+    async def go() -> None:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
+            sem = asyncio.Semaphore(16)
+
+            async def one() -> None:
+                async with sem:
+                    r = await client.post(f"{API}/complaints", content=body)
+                    r.raise_for_status()
+
+            await asyncio.gather(*(one() for _ in range(count)))
+
+    asyncio.run(go())
+
+
+def main(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    base = normalise_url(explicit) if explicit else to_asyncpg_url(embedded_server_uri(ROOT / "var" / "bench"))
+    volume = Volume(complaints=args.complaints, funds=18, entries_per_fund=args.entries)
+    url = asyncio.run(prepare(base, volume, args.fresh))
+    fixtures = asyncio.run(_fixtures(url))
+    compound = fund_compounds(1)[0]
+    settings = Settings()
+    callers = {"resident": RESIDENT, "dispatcher": DISPATCHER, "manager": MANAGER}
+    tokens = {who: issue_access_token(settings, uid, 1) for who, uid in callers.items()}
+
+    env = {**os.environ, "JINCHENG_DATABASE_URL": url, "JINCHENG_LOG_LEVEL": "WARNING", "JINCHENG_ENV": "dev"}
+    env |= {"JINCHENG_RUN_WORKER_IN_PROCESS": "false", "FLOOR_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    service_port, floor_port = _free_port(), _free_port()
+    serve = [str(ROOT / ".venv/bin/jincheng"), "serve", "--port", str(service_port)]
+    if args.workers > 1:
+        serve += ["--workers", str(args.workers)]
+    floor_cmd = [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--port", str(floor_port)]
+    floor_cmd += ["--log-level", "warning", "--no-access-log"]
+    service = _start(serve, env, service_port, "/healthz")
+    baseline: subprocess.Popen[bytes] | None = None
+    try:
+        floor = _start(floor_cmd, env, floor_port, f"/floor/{RESIDENT}")
+        if args.baseline:
+            # Another source tree (e.g. `git archive <commit> | tar -x -C DIR`) on the same database, measured
+            # right after each read path: an A/B of a lever in one run. Not migrated: it must accept the schema.
+            baseline_port = _free_port()
+            launch = [sys.executable, "-c", _BASELINE_LAUNCHER, str(Path(args.baseline).resolve()), str(baseline_port)]
+            baseline = _start(launch, env, baseline_port, "/healthz")
+    except BaseException:
+        _stop(service)
+        raise
+    service_url, floor_url = f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{floor_port}"
+    run_id = uuid.uuid4().hex[:8]
+    submit_body = json.dumps(
+        {
+            "category_id": str(category_id(STREET_ID, "municipal.street_light")),
+            "description": f"bench:{run_id} 小区门口路灯不亮，晚上出行不便。",
+            "location": {"compound_id": str(compound)},
+        },
+        ensure_ascii=False,
+    )
+    income_body = json.dumps({"kind": "parking_fee", "amount_fen": 12_345, "reference": "HP-{n}"})
+    c = fixtures["complaint"]
+    reads = [
+        load.Target("GET /streets (public)", "GET", [f"{API}/streets"]),
+        load.Target("GET /me", "GET", [f"{API}/me"], tokens["resident"]),
+        load.Target("complaint detail (owner)", "GET", [f"{API}/complaints/{c}"], tokens["resident"]),
+        load.Target("complaint detail (dispatcher)", "GET", [f"{API}/complaints/{c}"], tokens["dispatcher"]),
+        load.Target("my complaints ?limit=20", "GET", [f"{API}/complaints/mine?limit=20"], tokens["resident"]),
+        load.Target(
+            "dispatch queue ?limit=20", "GET", [f"{API}/complaints/queues/dispatch?limit=20"], tokens["dispatcher"]
+        ),
+        load.Target("trust-fund balance (owner)", "GET", [f"{API}/trustfunds/{compound}/balance"], tokens["resident"]),
+        load.Target(
+            "trust-fund entries ?limit=20 (owner)",
+            "GET",
+            [f"{API}/trustfunds/{compound}/entries?limit=20"],
+            tokens["resident"],
+        ),
+    ]
+    results: list[Measured] = []
+    print(f"load generator: {load.generator_name()}; {args.connections} connections, {args.seconds:g} s per path; "
+          f"service workers: {args.workers}")  # fmt: skip
+    try:
+        floor_target = load.Target("floor: raw ASGI + asyncpg, PK read", "GET", [f"/floor/{RESIDENT}"])
+        load.run(floor_url, floor_target, 1, args.connections, run_id)  # warm-up
+        results.append(_measure(floor, floor_url, floor_target, args, run_id))
+        for target in reads:
+            if args.only and not any(word in target.name for word in args.only.split(",")):
+                continue
+            load.run(service_url, target, 1, args.connections, run_id)  # warm-up
+            results.append(_measure(service, service_url, target, args, run_id))
+            if baseline is not None:
+                baseline_url = f"http://127.0.0.1:{baseline.args[-1]}"
+                load.run(baseline_url, target, 1, args.connections, run_id)  # warm-up
+                measured = _measure(baseline, baseline_url, target, args, run_id)
+                results.append(Measured(f"  baseline: {target.name}", measured.result, measured.cpu_ms))
+        if args.only:
+            return _finish(results, service, floor, baseline, 0, started)
+        submit = load.Target("submit complaint", "POST", [f"{API}/complaints"], tokens["resident"], submit_body)
+        results.append(_measure(service, service_url, submit, args, run_id))
+        pool = asyncio.run(_submitted(url))
+        wanted = max(300, 3 * results[-1].result.requests)
+        if len(pool) < wanted:
+            _topup(service_url, tokens["resident"], submit_body, wanted - len(pool))
+            pool = asyncio.run(_submitted(url))
+        accept_paths = [f"{API}/complaints/{cid}/accept" for cid, _ in pool]
+        # AcceptIn carries the version; every pooled complaint is fresh (version 1).
+        versions = {v for _, v in pool}
+        accept = load.Target(
+            "accept (dispatcher)",
+            "POST",
+            accept_paths,
+            tokens["dispatcher"],
+            json.dumps({"version": versions.pop() if len(versions) == 1 else 1}),
+            cycle=False,
+        )
+        results.append(_measure(service, service_url, accept, args, run_id))
+        income = load.Target(
+            "post income (one fund)",
+            "POST",
+            [f"{API}/trustfunds/{compound}/incomes"],
+            tokens["manager"],
+            income_body,
+            unique_body=True,
+        )
+        results.append(_measure(service, service_url, income, args, run_id))
+    except BaseException:
+        _finish([], service, floor, baseline, 0, started)
+        raise
+    _finish(results, service, floor, baseline, len(accept_paths), started)
+
+
+def _finish(
+    results: list[Measured],
+    service: subprocess.Popen[bytes],
+    floor: subprocess.Popen[bytes],
+    baseline: subprocess.Popen[bytes] | None,
+    accept_pool: int,
+    started: float,
+) -> None:
+    for proc in (service, floor, baseline):
+        if proc is not None:
+            _stop(proc)
+    if results:
+        report(results, accept_pool)
+        print(f"total {time.perf_counter() - started:.0f} s")
+
+
+def report(results: list[Measured], accept_pool: int) -> None:
+    """rps and its share of the floor's rps; server CPU per request and the floor's CPU per request as a
+    share of it (the steadier figure when other jobs share the machine)."""
+    floor = results[0]
+    print()
+    print(f"| {'path':<38} | {'rps':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'rps/floor':>9} | {'CPU ms/req':>10} "
+          f"| {'CPU floor/path':>14} | {'non-2xx':>7} |")  # fmt: skip
+    print(f"|{'-' * 40}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 11}|{'-' * 12}|{'-' * 16}|{'-' * 9}|")
+    bad = []
+    for m in results:
+        r = m.result
+        share = f"{100 * r.rps / floor.result.rps:.1f}%"
+        cpu_share = f"{100 * floor.cpu_ms / m.cpu_ms:.1f}%" if m.cpu_ms else "-"
+        print(f"| {m.name:<38} | {r.rps:>6.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {share:>9} | {m.cpu_ms:>10.2f} "
+              f"| {cpu_share:>14} | {r.not_2xx:>7} |")  # fmt: skip
+        if r.not_2xx or r.errors:
+            bad.append(f"{m.name}: {r.not_2xx} non-2xx, {r.errors} socket errors of {r.requests}")
+    if bad:
+        print("NOT ALL 2xx:\n  " + "\n  ".join(bad))
+        if any(n.startswith("accept") for n in bad):
+            print(f"  (accept pool held {accept_pool} submitted complaints; requests past it answer 409)")
+    else:
+        print("every response was 2xx")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="jincheng serve --workers N")
+    parser.add_argument("--complaints", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, default=10_000, help="entries per trust fund (18 funds)")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the bench database")
+    parser.add_argument("--only", help="comma-separated words: measure only the read paths whose name has one")
+    parser.add_argument("--baseline", help="a source tree to measure beside the service on every read path")
+    main(parser.parse_args())
