@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
@@ -22,7 +22,8 @@ router = domain_router("calendar")
 StreetAdmin = Annotated[Principal, Depends(require_roles(Role.street_admin))]
 StreetStaff = Annotated[Principal, Depends(require_roles(*service.READ_ROLES))]
 StreetParam = Annotated[
-    uuid.UUID | None, Query(description="街道 id；只在一个街道有权限时可省略", examples=["a3c9..."])
+    uuid.UUID | None,
+    Query(description="街道 id；只在一个街道有权限时可省略", examples=["d2f00eec-d8be-505a-96ce-1ca30c213f59"]),
 ]
 # The limits the service enforces (with its own codes: calendar.invalid_date / calendar.date_out_of_range),
 # declared in the schema rather than enforced by FastAPI, so that the stable codes stay.
@@ -140,9 +141,13 @@ async def list_days(
     request: Request,
     session: Session,
     street_id: Annotated[uuid.UUID, Query(description="街道 id")],
-    start: Annotated[date, Query(description=f"开始日期（含），年份 {_YEAR_TEXT}", examples=["2026-09-28"])],
-    end: Annotated[date, Query(description=f"结束日期（含），年份 {_YEAR_TEXT}，最多 366 天", examples=["2026-10-11"])],
+    date_from: Annotated[date, Query(description=f"开始日期（含），年份 {_YEAR_TEXT}", examples=["2026-09-28"])],
+    date_to: Annotated[
+        date,
+        Query(gt=date.min, description=f"结束日期（不含），年份 {_YEAR_TEXT}，最多 366 天", examples=["2026-10-12"]),
+    ],
 ) -> CalendarDays:
     settings: Settings = request.app.state.settings
-    rows = await service.days(session, settings, street_id, start, end)
+    # The contract's ranges end exclusive; the service takes the last day included.
+    rows = await service.days(session, settings, street_id, date_from, date_to - timedelta(days=1))
     return CalendarDays(street_id=street_id, working_hours=settings.working_hours, days=[DayOut(**r) for r in rows])

@@ -17,12 +17,14 @@ from app.complaints.models import (
 from app.complaints.schemas import (
     PhotoOut,
 )
+from app.core.signed_urls import signed_url
 from app.core.storage import Storage
 from app.identity.api import Principal
 
 
-def _photo_out(p: ComplaintPhoto) -> PhotoOut:
-    url = PHOTO_URL.format(id=p.id)
+def _photo_out(p: ComplaintPhoto, viewer: uuid.UUID) -> PhotoOut:
+    """The photo with URLs signed for ``viewer``, who was checked to see it (``<image src>`` sends no header)."""
+    path = PHOTO_URL.format(id=p.id)
     return PhotoOut(
         id=p.id,
         purpose=p.purpose,
@@ -30,8 +32,8 @@ def _photo_out(p: ComplaintPhoto) -> PhotoOut:
         width=p.width,
         height=p.height,
         size_bytes=p.size_bytes,
-        url=url,
-        thumbnail_url=f"{url}/thumbnail",
+        url=signed_url(path, viewer),
+        thumbnail_url=signed_url(f"{path}/thumbnail", viewer),
     )
 
 
@@ -69,8 +71,16 @@ async def upload_photo(session: AsyncSession, principal: Principal, storage: Sto
     return photo
 
 
-def photo_out(photo: ComplaintPhoto) -> PhotoOut:
-    return _photo_out(photo)
+async def photo_for_signed_download(session: AsyncSession, photo_id: uuid.UUID) -> ComplaintPhoto:
+    """A photo requested through a signed URL: the viewer was checked when the URL was issued."""
+    photo = await repository.get_photo(session, photo_id)
+    if photo is None:
+        raise errors.photo_not_found()
+    return photo
+
+
+def photo_out(photo: ComplaintPhoto, viewer: uuid.UUID) -> PhotoOut:
+    return _photo_out(photo, viewer)
 
 
 async def photo_for_download(session: AsyncSession, principal: Principal, photo_id: uuid.UUID) -> ComplaintPhoto:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.complaints import service
 from app.complaints.images import MAX_BYTES
+from app.complaints.photos import photo_for_signed_download
 from app.complaints.repository import ListFilters
 from app.complaints.schemas import (
     AcceptIn,
@@ -45,7 +46,7 @@ from app.core.pagination import Page, PageQuery
 from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
 from app.core.storage import ObjectNotFound, Storage, storage_for
-from app.identity.api import CurrentPrincipal
+from app.identity.api import CurrentMediaViewer, CurrentPrincipal, MediaViewer
 
 router = domain_router("complaints")
 
@@ -490,19 +491,28 @@ async def upload_photo(
 ) -> PhotoOut:
     raw = await file.read(MAX_BYTES + 1)
     photo = await service.upload_photo(session, principal, storage, raw)
-    return service.photo_out(photo)
+    return service.photo_out(photo, principal.user_id)
 
 
 _IMAGE_RESPONSE = {
     200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "图片内容"},
-    **problems(401, 404),
+    **problems(401, 403, 404),
 }
+
+_SIGNED_DOWNLOAD = (
+    "\n\n详情与时间线中的 `url` / `thumbnail_url` 是签名的绝对链接（10 分钟有效），`<image src>` 可直接加载，"
+    "无需 Authorization；过期为 403 `media.url_expired`，被改动为 403 `media.signature_invalid`。"
+    "带 Bearer 令牌访问不带签名的路径也可以。"
+)
 
 
 async def _download(
-    session: Session, principal: CurrentPrincipal, storage: Storage, photo_id: uuid.UUID, thumb: bool
+    session: Session, viewer: MediaViewer, storage: Storage, photo_id: uuid.UUID, thumb: bool
 ) -> Response:
-    photo = await service.photo_for_download(session, principal, photo_id)
+    if viewer.principal is None:
+        photo = await photo_for_signed_download(session, photo_id)
+    else:
+        photo = await service.photo_for_download(session, viewer.principal, photo_id)
     key = photo.thumbnail_key if thumb else photo.storage_key
     try:
         data = await storage.get(key)
@@ -521,24 +531,24 @@ async def _download(
     "/complaint-photos/{photo_id}",
     summary="下载诉求图片（仅能查看该诉求的人）",
     description="返回去除 EXIF 后的图片。尚未使用的图片仅上传者可下载；已用于诉求的图片仅能查看该诉求的人可下载，"
-    "内部备注的图片仅工作人员可下载；否则 404 `complaint.photo_not_found`。",
+    "内部备注的图片仅工作人员可下载；否则 404 `complaint.photo_not_found`。" + _SIGNED_DOWNLOAD,
     response_class=Response,
     responses=_IMAGE_RESPONSE,
 )
 async def download_photo(
-    photo_id: uuid.UUID, session: Session, principal: CurrentPrincipal, storage: StorageDep
+    photo_id: uuid.UUID, session: Session, viewer: CurrentMediaViewer, storage: StorageDep
 ) -> Response:
-    return await _download(session, principal, storage, photo_id, thumb=False)
+    return await _download(session, viewer, storage, photo_id, thumb=False)
 
 
 @router.get(
     "/complaint-photos/{photo_id}/thumbnail",
     summary="下载诉求图片缩略图",
-    description="返回 320 像素缩略图；权限同原图。",
+    description="返回 320 像素缩略图；权限同原图。" + _SIGNED_DOWNLOAD,
     response_class=Response,
     responses=_IMAGE_RESPONSE,
 )
 async def download_thumbnail(
-    photo_id: uuid.UUID, session: Session, principal: CurrentPrincipal, storage: StorageDep
+    photo_id: uuid.UUID, session: Session, viewer: CurrentMediaViewer, storage: StorageDep
 ) -> Response:
-    return await _download(session, principal, storage, photo_id, thumb=True)
+    return await _download(session, viewer, storage, photo_id, thumb=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.complaints.workflow import ACTION_TITLES, Action, State
 from app.core.labels import labelled
+from app.core.signed_urls import SIGNED_PHOTO_URL
 
 DESCRIPTION_MAX = 1000
 MAX_PHOTOS = 9
@@ -266,8 +267,10 @@ class LocationIn(BaseModel):
     compound_id: uuid.UUID | None = Field(default=None, description="小区 id（来自组织架构）")
     building_id: uuid.UUID | None = Field(default=None, description="楼栋 id，须属于该小区")
     street_id: uuid.UUID | None = Field(default=None, description="地图选点时所在街道 id")
-    latitude: float | None = Field(default=None, ge=-90, le=90, examples=[35.4153])
-    longitude: float | None = Field(default=None, ge=-180, le=180, examples=[116.5871])
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, description="纬度，GCJ-02（wx.getLocation type='gcj02'）", examples=[35.4153]
+    )
+    longitude: float | None = Field(default=None, ge=-180, le=180, description="经度，GCJ-02", examples=[116.5871])
     address: str | None = Field(default=None, max_length=256, examples=["洗河花园小区东门"])
 
     @model_validator(mode="after")
@@ -482,17 +485,17 @@ class PhotoOut(BaseModel):
     width: int
     height: int
     size_bytes: int
-    url: str = Field(examples=["/api/v1/complaint-photos/0b6f4a52-3c9d-4e8f-9a1b-2c3d4e5f6a7b"])
-    thumbnail_url: str
+    url: str = Field(description="签名的绝对链接，10 分钟有效，`<image src>` 可直接加载", examples=[SIGNED_PHOTO_URL])
+    thumbnail_url: str = Field(description="缩略图（320 像素）的签名绝对链接，10 分钟有效")
 
 
 class ComplaintAssignmentOut(BaseModel):
     role: AssignmentRole = Field(description="主办或协办")
     unit_type: UnitType
     unit_id: uuid.UUID
-    unit_name: str
+    unit_name: str = Field(examples=["城管中队"])
     person_id: uuid.UUID | None
-    person_name: str | None = Field(description="经办人（居民看到的是掩码姓名）")
+    person_name: str | None = Field(description="经办人（居民看到的是掩码姓名）", examples=["李*"])
 
 
 class SuggestionOut(BaseModel):
@@ -504,10 +507,10 @@ class SuggestionOut(BaseModel):
 
 
 class RatingOut(BaseModel):
-    round: int
-    solved: bool
+    round: int = Field(description="第几轮评价（重办后再评）", examples=[1])
+    solved: bool = Field(examples=[True])
     satisfaction: Satisfaction
-    comment: str | None
+    comment: str | None = Field(examples=["井盖当天就换好了，谢谢"])
     created_at: datetime
 
 
@@ -516,9 +519,9 @@ class LocationOut(BaseModel):
     grid_id: uuid.UUID | None
     compound_id: uuid.UUID | None
     building_id: uuid.UUID | None
-    latitude: float | None
-    longitude: float | None
-    address: str | None
+    latitude: float | None = Field(description="纬度，GCJ-02")
+    longitude: float | None = Field(description="经度，GCJ-02")
+    address: str | None = Field(examples=["济宁市任城区金城街道金华小区3栋东侧"])
 
 
 class ComplaintOut(BaseModel):
@@ -593,5 +596,5 @@ class TimelineEventOut(BaseModel):
 
 class TimelineOut(BaseModel):
     complaint_id: uuid.UUID
-    number: str
+    number: str = Field(description="诉求编号", examples=["JC202612030001"])
     items: list[TimelineEventOut]

@@ -128,7 +128,7 @@ async def view(session: AsyncSession, principal: Principal, c: Complaint) -> Com
         if _SEES_CONTACT & actors.keys()
         else directory.mask_name(c.contact_name or "") or None,
         contact_phone=phone,
-        photos=[_photo_out(p) for p in photos],
+        photos=[_photo_out(p, principal.user_id) for p in photos],
         assignments=assignment_out,
         suggested_assignment=suggestion,
         allowed_actions=allowed_actions(state, actors),
@@ -213,7 +213,7 @@ async def timeline(session: AsyncSession, principal: Principal, complaint_id: uu
                 from_state=State(e.from_state) if e.from_state else None,
                 to_state=State(e.to_state) if e.to_state else None,
                 payload=payload,
-                photos=[_photo_out(photos[i]) for i in ids if i in photos],
+                photos=[_photo_out(photos[i], principal.user_id) for i in ids if i in photos],
                 created_at=e.created_at,
             )
         )

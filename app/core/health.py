@@ -16,6 +16,9 @@ from app.core.metrics import CONTENT_TYPE_LATEST, Metrics
 from app.core.openapi import problems
 from app.core.posture import metrics_allowed
 
+# Probes need no token; `security: []` says so in the document (linters flag an operation without security).
+PUBLIC_PROBE: dict[str, Any] = {"security": []}
+
 router = APIRouter(tags=["system"])
 log = logging.getLogger("app.health")
 
@@ -33,7 +36,12 @@ def _problem(request: Request, kind: ProblemType, detail: str) -> JSONResponse:
     return problem_response(request, kind.status, kind.code, kind.title, detail)
 
 
-@router.get("/healthz", summary="进程存活检查", description="进程在运行即返回 200，不访问数据库。")
+@router.get(
+    "/healthz",
+    summary="进程存活检查",
+    description="进程在运行即返回 200，不访问数据库。",
+    openapi_extra=PUBLIC_PROBE,
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -44,6 +52,7 @@ async def healthz() -> dict[str, str]:
     description="负载均衡用：数据库可连接且迁移已到最新时返回 200，"
     "`warnings` 列出需要处理的事项（如未录入的节假日年份）；否则 503。",
     responses=problems(503),
+    openapi_extra=PUBLIC_PROBE,
 )
 async def readyz(request: Request) -> Any:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -85,6 +94,7 @@ async def readyz(request: Request) -> Any:
         200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus 文本格式"},
         **problems(403),
     },
+    openapi_extra=PUBLIC_PROBE,
 )
 async def metrics(request: Request) -> Response:
     if not metrics_allowed(request):

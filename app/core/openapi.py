@@ -26,7 +26,19 @@ DESCRIPTION = """\
 
 所有错误均为 RFC 9457 `application/problem+json`，其中 `code` 为稳定的机器可读错误码；
 `title`、`detail` 为中文说明。列表接口使用游标分页：把返回的 `next_cursor` 原样作为 `cursor` 传回。
-时间均为 RFC 3339（UTC），金额均为整数“分”。
+金额均为整数“分”。
+
+**时间与时区**：接口中的时刻（`*_at` 等 date-time 字段）一律为 RFC 3339 的 UTC 时间（带 `Z` 或偏移）；
+界面显示时换算为北京时间（Asia/Shanghai，UTC+8）。日期（date）字段与按日统计、诉求编号中的日期按北京时间计。
+
+**区间**：一律 `*_from` 含、`*_to` 不含。日期区间如 `date_from=2026-03-01&date_to=2026-04-01` 即三月整月；
+时刻区间（`created_from` / `created_to`）同理。
+
+**坐标**：经纬度一律为 GCJ-02（国测局坐标，微信 `wx.getLocation({type: 'gcj02'})` 与腾讯地图使用的坐标系），
+不是 WGS-84。
+
+**图片**：响应中的图片、缩略图与凭证 `url` 是带签名的绝对链接（10 分钟有效），`<image src>` 无需 Authorization
+即可加载；过期返回 403 `media.url_expired`，重新获取详情即得到新链接。
 """
 
 TAGS: list[dict[str, str]] = [
@@ -166,8 +178,8 @@ _TAG_PREFIXES: dict[str, tuple[str, ...]] = {
     "me": ("user", "household", "wechat", "notification"),
     "access": ("role", "invite", "user", "org"),
     "households": ("household", "org"),
-    "complaints": ("complaint", "org", "sla"),
-    "trustfund": ("trustfund", "ledger", "org"),
+    "complaints": ("complaint", "org", "sla", "media"),
+    "trustfund": ("trustfund", "ledger", "org", "media"),
     "sla": ("sla", "complaint", "org"),
     "stats": ("stats",),
     "calendar": ("calendar", "org"),
@@ -292,6 +304,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         webhooks=app.webhooks.routes,
         tags=TAGS + list(getattr(app.state, "extra_tags", [])),
         servers=[{"url": "/", "description": "当前服务"}],
+        contact={"name": "金城街道智慧金城项目组"},
+        license_info={"name": "专有软件，仅供金城街道使用", "identifier": "LicenseRef-Proprietary"},
     )
     schema["components"].setdefault("schemas", {})["Problem"] = Problem.model_json_schema(
         ref_template="#/components/schemas/{model}"

@@ -28,7 +28,9 @@ MAX_LIMIT = 100
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
-        default=None, description="下一页游标；为 null 表示没有更多数据。原样传回 `cursor` 参数即可。"
+        default=None,
+        description="下一页游标；为 null 表示没有更多数据。原样传回 `cursor` 参数即可。",
+        examples=["W1sidiIsIjIwMjYtMTItMDMiXV0"],
     )
 
 

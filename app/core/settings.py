@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # argon2 hashes running at once in one process (each takes ~64 MiB and a core for a while).
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
+    # Where clients reach this service; signed image URLs in responses are absolute under it.
+    public_base_url: str = "http://127.0.0.1:8000"
+
     # Working-day rules for SLA clocks.
     timezone: str = "Asia/Shanghai"
     working_hours: str = Field(

@@ -9,6 +9,8 @@ from app.identity.households import approved_compound_ids as approved_compound_i
 from app.identity.households import approved_household_ids as approved_household_ids
 from app.identity.masking import mask_name as mask_name
 from app.identity.masking import mask_phone as mask_phone
+from app.identity.media_access import CurrentMediaViewer as CurrentMediaViewer
+from app.identity.media_access import MediaViewer as MediaViewer
 from app.identity.principal import CurrentPrincipal as CurrentPrincipal
 from app.identity.principal import OptionalPrincipal as OptionalPrincipal
 from app.identity.principal import Principal as Principal

@@ -13,7 +13,13 @@ from app.core.db import Base, TimestampMixin, uuid_pk
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("appid", "openid"),)
+    __table_args__ = (
+        UniqueConstraint("appid", "openid"),
+        # Staff user search (GET /users): a name prefix, or the last four digits of the phone number.
+        Index("ix_users_real_name_prefix", "real_name", postgresql_ops={"real_name": "text_pattern_ops"}),
+        Index("ix_users_nickname_prefix", "nickname", postgresql_ops={"nickname": "text_pattern_ops"}),
+        Index("ix_users_phone_last4", text("right(phone, 4)")),
+    )
     id: Mapped[uuid.UUID] = uuid_pk()
     # Null for staff created at the PC desk who have never signed in with WeChat.
     appid: Mapped[str | None] = mapped_column(String(64))

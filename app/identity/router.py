@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
@@ -13,7 +13,7 @@ from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.ratelimit import limiter_of, per_user, rate_limit
 from app.core.routing import domain_router
-from app.identity import access, auth, binding, errors, service
+from app.identity import access, auth, binding, errors, service, user_search
 from app.identity.deps import AppSettings
 from app.identity.masking import mask_phone
 from app.identity.principal import CurrentPrincipal, Principal, require_roles
@@ -25,6 +25,7 @@ from app.identity.schemas import (
     BindingDecisionIn,
     BindingRejectIn,
     BindingRequestOut,
+    BindingStatus,
     HouseholdBindingOut,
     InviteIn,
     InviteOut,
@@ -38,6 +39,7 @@ from app.identity.schemas import (
     RoleAssignmentOut,
     TokenPair,
     UserBrief,
+    UserSearchHitOut,
     WeChatLoginIn,
 )
 from app.wechat.api import WeChat
@@ -188,6 +190,28 @@ async def revoke_role(assignment_id: uuid.UUID, principal: CurrentPrincipal, ses
     return Response(status_code=204)
 
 
+@access_router.get(
+    "/users",
+    summary="搜索用户（授予角色前）",
+    description="街道管理员在本街道、社区书记在本社区内，按姓名或昵称前缀、或手机号后 4 位"
+    "搜索用户（有角色或已绑定房屋的人），以便授予角色。"
+    "手机号只返回掩码；每次搜索记入审计日志（不含搜索词）。其他角色 403 `auth.forbidden`。游标分页。",
+    response_description="一页用户",
+    responses=problems(401, 403),
+)
+async def search_users(
+    principal: CurrentPrincipal,
+    session: Session,
+    page: PageQuery,
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=32, description="姓名或昵称的开头，或手机号后 4 位", examples=["王", "5678"]),
+    ],
+) -> Page[UserSearchHitOut]:
+    items, cursor = await user_search.search_users(session, principal, q.strip() or q, page)
+    return Page(items=items, next_cursor=cursor)
+
+
 @access_router.post(
     "/invites",
     summary="生成工作人员邀请码",
@@ -279,7 +303,7 @@ async def list_binding_requests(
     session: Session,
     page: PageQuery,
     compound_id: Annotated[uuid.UUID | None, Query(description="只看某个小区")] = None,
-    status: Annotated[Literal["pending", "approved", "rejected"], Query(description="申请状态")] = "pending",
+    status: Annotated[BindingStatus, Query(description="申请状态")] = BindingStatus.pending,
 ) -> Page[BindingRequestOut]:
     rows, cursor = await binding.list_requests(session, principal, compound_id, status, page)
     items = [

@@ -219,3 +219,19 @@ class AuditOut(BaseModel):
     target_id: uuid.UUID | None
     payload: dict[str, object]
     created_at: datetime
+
+
+class UserRoleBriefOut(BaseModel):
+    role: Role
+    scope_type: ScopeType
+    scope_id: uuid.UUID | None
+
+
+class UserSearchHitOut(BaseModel):
+    """搜索到的用户（用于授予角色）：电话只给掩码。"""
+
+    id: uuid.UUID = Field(examples=["3d6f0a2b-1c4e-4f5a-8b7c-9d0e1f2a3b4c"])
+    name: str | None = Field(description="实名（未实名时为微信昵称）", examples=["王小明"])
+    nickname: str | None = Field(description="微信昵称", examples=["小明"])
+    phone_masked: str | None = Field(description="掩码手机号", examples=["138****5678"])
+    roles: list[UserRoleBriefOut] = Field(description="在搜索者所在街道内的有效角色")

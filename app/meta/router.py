@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from app.core.context import current_settings
 from app.core.errors import PROBLEM_TYPES
 from app.core.labels import ENUM_LABELS
 from app.core.openapi import PUBLIC
 from app.core.routing import domain_router
-from app.meta.schemas import EnumCatalogue, EnumOut, EnumValueOut, ProblemCatalogue, ProblemTypeOut
+from app.meta.schemas import (
+    EnumCatalogue,
+    EnumOut,
+    EnumValueOut,
+    ProblemCatalogue,
+    ProblemTypeOut,
+    SubscribeTemplateCatalogue,
+    SubscribeTemplateOut,
+)
+from app.notify.api import NotifyEvent
 
 router = domain_router("meta")
 
@@ -41,5 +51,23 @@ async def list_enums() -> EnumCatalogue:
         items=[
             EnumOut(name=name, values=[EnumValueOut(value=v, label=label) for v, label in table.items()])
             for name, table in sorted(ENUM_LABELS.items())
+        ]
+    )
+
+
+@router.get(
+    "/meta/subscribe-templates",
+    summary="订阅消息模板",
+    description="每个通知事件对应的微信订阅消息模板 id。小程序在用户操作（如提交诉求）时把所需的 `template_id` "
+    "传给 `wx.requestSubscribeMessage({tmplIds})` 请求授权；未配置模板的事件只进站内信，不在列表中。",
+    response_description="已配置的模板，按事件排序",
+    openapi_extra=PUBLIC,
+)
+async def list_subscribe_templates() -> SubscribeTemplateCatalogue:
+    templates = current_settings().wechat_templates
+    return SubscribeTemplateCatalogue(
+        items=[
+            SubscribeTemplateOut(event=NotifyEvent(event), template_id=t.template_id, page=t.page)
+            for event, t in sorted(templates.items())
         ]
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from app.notify.api import NotifyEvent
+
 
 class ProblemTypeOut(BaseModel):
     code: str = Field(description="稳定的机器可读错误码（Problem.code）", examples=["auth.refresh_token_expired"])
@@ -28,3 +30,16 @@ class EnumOut(BaseModel):
 
 class EnumCatalogue(BaseModel):
     items: list[EnumOut] = Field(description="全部带中文标签的枚举，按名称排序")
+
+
+class SubscribeTemplateOut(BaseModel):
+    event: NotifyEvent = Field(description="通知事件（中文标签见 /meta/enums 的 NotifyEvent）")
+    template_id: str = Field(
+        description="微信订阅消息模板 id，传给 wx.requestSubscribeMessage",
+        examples=["Xr3mJ0aX7k2pQ9sLwZ1vB8nC4dE6fG5hT0yU"],
+    )
+    page: str | None = Field(description="点开消息后进入的小程序页面", examples=["pages/complaint/detail"])
+
+
+class SubscribeTemplateCatalogue(BaseModel):
+    items: list[SubscribeTemplateOut] = Field(description="已配置模板的事件，按事件名排序")

@@ -11,9 +11,10 @@ from app.core.db import Session
 from app.core.openapi import PUBLIC, problems
 from app.core.pagination import Page, PageQuery
 from app.core.routing import domain_router
-from app.identity.api import Principal, Role, require_roles
-from app.org import service, writes
+from app.identity.api import CurrentPrincipal, Principal, Role, require_roles
+from app.org import lookups, service, writes
 from app.org.schemas import (
+    BuildingHouseholdOut,
     BuildingIn,
     BuildingOut,
     BuildingPatch,
@@ -92,6 +93,35 @@ async def list_compounds(community_id: uuid.UUID, session: Session, page: PageQu
 async def list_buildings(compound_id: uuid.UUID, session: Session, page: PageQuery) -> Page[BuildingOut]:
     rows, cursor = await service.list_buildings(session, compound_id, page)
     return Page(items=[BuildingOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/streets/{street_id}/property-companies",
+    summary="街道的物业公司列表（公开）",
+    description="街道内登记的物业公司（开设信托制物业账本、设置小区物业时选择）。公开接口，无需登录；游标分页。",
+    response_description="一页物业公司，按名称排序",
+    responses=problems(404),
+    openapi_extra=PUBLIC,
+)
+async def list_property_companies(street_id: uuid.UUID, session: Session, page: PageQuery) -> Page[PropertyCompanyOut]:
+    items, cursor = await lookups.property_companies(session, street_id, page)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/buildings/{building_id}/households",
+    summary="楼栋下的住户（房屋）列表",
+    description="楼栋下的全部房屋，带楼栋单元房号，按单元、房号排序；游标分页。用于录入单笔收入时选择 "
+    "`payer_household_id`。仅该楼栋所在街道、社区、网格的工作人员、楼栋长，以及本小区的物业经理和业委会可查看，"
+    "否则 403 `org.scope_forbidden`。",
+    response_description="一页房屋",
+    responses=problems(401, 403, 404),
+)
+async def list_building_households(
+    building_id: uuid.UUID, session: Session, principal: CurrentPrincipal, page: PageQuery
+) -> Page[BuildingHouseholdOut]:
+    items, cursor = await lookups.building_households(session, principal, building_id, page)
+    return Page(items=items, next_cursor=cursor)
 
 
 # -- writes: street_admin across their street, community_staff inside their community ---------------

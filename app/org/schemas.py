@@ -149,3 +149,13 @@ class PropertyCompanyIn(BaseModel):
 class PropertyCompanyPatch(_Patch):
     name: str | None = Field(default=None, min_length=1, max_length=128, examples=["济宁金城物业服务有限公司"])
     contact_phone: str | None = Field(default=None, max_length=32, examples=["0537-2345678"])
+
+
+class BuildingHouseholdOut(BaseModel):
+    """一户（房屋）：绑定房屋与录入单笔收入（`payer_household_id`）时使用它的 id。"""
+
+    id: uuid.UUID = Field(examples=["5b1e7c2a-8f3d-4a6b-9c0e-1d2f3a4b5c6d"])
+    building_id: uuid.UUID = Field(examples=["0c9a4d1e-2b3f-4c5d-8e6f-7a8b9c0d1e2f"])
+    unit: str = Field(description="单元号", examples=["2"])
+    room: str = Field(description="房号", examples=["301"])
+    label: str = Field(description="楼栋单元房号，仅工作人员与物业可见", examples=["3栋2单元301"])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query
 
 from app.complaints import api as complaints
-from app.complaints.schemas import ComplaintOut
+from app.complaints.schemas import ComplaintOut, UnitType
 from app.core.db import Session
 from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
@@ -27,7 +27,9 @@ from app.sla.schemas import (
     ResumeIn,
     SlaOut,
     SupervisionIn,
+    SupervisionKind,
     SupervisionOut,
+    SupervisionState,
     UrgencyIn,
 )
 
@@ -178,11 +180,9 @@ async def list_supervisions(
     principal: CurrentPrincipal,
     page: PageQuery,
     level: Annotated[int | None, Query(ge=0, le=2, description="0 催办 / 1 一级督办 / 2 二级督办")] = None,
-    kind: Annotated[Literal["remind", "supervise"] | None, Query(description="remind 催办 / supervise 督办")] = None,
-    state: Annotated[Literal["open", "replied"] | None, Query(description="open 待回复 / replied 已回复")] = None,
-    unit_type: Annotated[
-        Literal["grid", "department", "property_company", "street"] | None, Query(description="被督办单位类型")
-    ] = None,
+    kind: Annotated[SupervisionKind | None, Query(description="催办或督办")] = None,
+    state: Annotated[SupervisionState | None, Query(description="待回复或已回复")] = None,
+    unit_type: Annotated[UnitType | None, Query(description="被督办单位类型")] = None,
     unit_id: Annotated[uuid.UUID | None, Query(description="被督办单位")] = None,
     complaint_id: Annotated[uuid.UUID | None, Query(description="诉求")] = None,
     street_id: Annotated[uuid.UUID | None, Query(description="街道")] = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
@@ -16,7 +16,7 @@ from app.core.openapi import problems
 from app.core.pagination import Page, PageQuery
 from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
-from app.identity.api import CurrentPrincipal, Role, require_roles
+from app.identity.api import CurrentMediaViewer, CurrentPrincipal, Role, require_roles
 from app.trustfund import errors, service
 from app.trustfund.schemas import (
     ROUNDING_RULE,
@@ -45,7 +45,9 @@ from app.trustfund.schemas import (
     SettingChangeRejectIn,
     StatementOut,
     TransactionDetailOut,
+    TransactionKind,
     TransactionOut,
+    TransactionStatus,
     VerifyOut,
     VoucherOut,
 )
@@ -63,10 +65,10 @@ from app.trustfund.views import (
     reconciliation_out,
     reconciliation_page,
     report_out,
+    signed_voucher,
     statement_export,
     statement_out,
     txs_out,
-    voucher_of,
     voucher_out,
 )
 from app.trustfund.vouchers import MAX_VOUCHER_BYTES, LocalVoucherStorage, VoucherStorage
@@ -348,14 +350,15 @@ async def list_entries(
     session: Session,
     access: Access,
     page: PageQuery,
-    kind: Annotated[Literal["income", "expense"] | None, Query(description="income / expense")] = None,
+    kind: Annotated[TransactionKind | None, Query(description="收入或支出")] = None,
     category: Annotated[str | None, Query(max_length=32, description="收入类型或支出类别")] = None,
-    status: Annotated[Literal["pending", "posted", "voided"] | None, Query()] = None,
-    date_from: Annotated[EntryDate | None, Query(description="起始日期（含），2000-01-01 至 2100-12-31")] = None,
-    date_to: Annotated[EntryDate | None, Query(description="截止日期（含），2000-01-01 至 2100-12-31")] = None,
+    status: Annotated[TransactionStatus | None, Query(description="收支状态")] = None,
+    date_from: Annotated[EntryDate | None, Query(description="起始日期（含，北京时间），2000–2100")] = None,
+    date_to: Annotated[EntryDate | None, Query(description="截止日期（不含，北京时间），2000–2100")] = None,
 ) -> Page[TransactionOut]:
+    last_day = date_to - timedelta(days=1) if date_to is not None else None
     return await entry_page(
-        session, access, page, kind=kind, category=category, status=status, date_from=date_from, date_to=date_to
+        session, access, page, kind=kind, category=category, status=status, date_from=date_from, date_to=last_day
     )
 
 
@@ -386,17 +389,21 @@ async def upload_voucher(
 ) -> VoucherOut:
     raw = await file.read(MAX_VOUCHER_BYTES + 1)
     voucher = await service.add_voucher(session, access, tx_id, raw, storage)
-    return voucher_out(access.fund.compound_id, voucher)
+    return voucher_out(access.fund.compound_id, voucher, access.user_id)
 
 
 @router.get(
     f"{PREFIX}/vouchers/{{voucher_id}}",
     summary="下载凭证图片",
+    description="凭证详情中的 `url` 是签名的绝对链接（10 分钟有效），`<image src>` 可直接加载，无需 Authorization；"
+    "过期为 403 `media.url_expired`，被改动为 403 `media.signature_invalid`。带 Bearer 令牌访问不带签名的路径也可以。",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **READ},
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, **problems(401, 403, 404)},
 )
-async def get_voucher(voucher_id: uuid.UUID, session: Session, access: Access, storage: Storage) -> Response:
-    voucher = await voucher_of(session, access, voucher_id)
+async def get_voucher(
+    voucher_id: uuid.UUID, compound_id: uuid.UUID, session: Session, viewer: CurrentMediaViewer, storage: Storage
+) -> Response:
+    voucher = await signed_voucher(session, compound_id, voucher_id, viewer.principal)
     try:
         data = await asyncio.to_thread(storage.get, voucher.storage_key)
     except FileNotFoundError as exc:
@@ -437,7 +444,12 @@ async def create_budget(body: BudgetCreate, session: Session, access: Access) ->
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="预算年度（2000–2100）", examples=[2026])]
 
 
-@router.get(f"{PREFIX}/budgets/{{year}}", summary="年度预算", responses=READ)
+@router.get(
+    f"{PREFIX}/budgets/{{year}}",
+    summary="年度预算",
+    description="小区某年度的开放式预算：各科目预算额、状态（草稿 / 公示中 / 已批准）与公示截止时间。",
+    responses=READ,
+)
 async def get_budget(year: YearPath, session: Session, access: Access) -> BudgetOut:
     return await budget_view(session, await service.get_budget(session, access, year))
 
@@ -466,6 +478,7 @@ async def approve_budget(year: YearPath, session: Session, access: Access) -> Bu
     f"{PREFIX}/budgets/{{year}}/comments",
     status_code=201,
     summary="对公示预算提意见",
+    description="公示期内本小区业主对预算提意见；预算不在公示中返回 409。",
     responses=problems(401, 403, 404, 409),
 )
 async def comment_budget(year: YearPath, body: BudgetCommentIn, session: Session, access: Access) -> BudgetCommentOut:
@@ -474,7 +487,12 @@ async def comment_budget(year: YearPath, body: BudgetCommentIn, session: Session
     return BudgetCommentOut(id=comment.id, body=comment.body, mine=True, created_at=comment.created_at)
 
 
-@router.get(f"{PREFIX}/budgets/{{year}}/comments", summary="预算意见列表", responses=READ)
+@router.get(
+    f"{PREFIX}/budgets/{{year}}/comments",
+    summary="预算意见列表",
+    description="业主对该年度预算提出的意见，`mine` 标出自己的；游标分页。",
+    responses=READ,
+)
 async def list_budget_comments(
     year: YearPath, session: Session, access: Access, page: PageQuery
 ) -> Page[BudgetCommentOut]:
@@ -569,6 +587,11 @@ async def create_reconciliation(body: ReconciliationIn, session: Session, access
     return reconciliation_out(rec)
 
 
-@router.get(f"{PREFIX}/reconciliations", summary="银行对账记录", responses=READ)
+@router.get(
+    f"{PREFIX}/reconciliations",
+    summary="银行对账记录",
+    description="历次银行对账：对账单日期、银行余额、账本余额及差额；游标分页。",
+    responses=READ,
+)
 async def list_reconciliations(session: Session, access: Access, page: PageQuery) -> Page[ReconciliationOut]:
     return await reconciliation_page(session, access, page)

@@ -181,9 +181,9 @@ class SettingChangeRejectIn(BaseModel):
 
 
 class BalanceOut(BaseModel):
-    posted_fen: int = Field(description="已入账余额")
-    pending_fen: int = Field(description="待审批支出占用")
-    available_fen: int = Field(description="可用余额 = 已入账 − 待审批支出")
+    posted_fen: int = Field(description="已入账余额", examples=[1286400])
+    pending_fen: int = Field(description="待审批支出占用", examples=[35000])
+    available_fen: int = Field(description="可用余额 = 已入账 − 待审批支出", examples=[1251400])
     as_of: datetime | None = Field(default=None, description="历史时点（仅 as_of 查询时）")
 
 
@@ -203,7 +203,7 @@ class FundOut(BaseModel):
     id: uuid.UUID
     compound_id: uuid.UUID
     property_company_id: uuid.UUID
-    remuneration_rate_bp: int
+    remuneration_rate_bp: int = Field(description="物业酬金费率（万分比）", examples=[1000])
     start_date: date
     dual_approval_threshold_fen: int | None
     balance: BalanceOut
@@ -295,12 +295,19 @@ class ExpenseRejectIn(BaseModel):
 
 class VoucherOut(BaseModel):
     id: uuid.UUID
-    content_type: str
-    width: int
-    height: int
-    size_bytes: int
-    sha256: str
-    url: str = Field(description="下载地址（需同样的访问权限）")
+    content_type: str = Field(examples=["image/jpeg"])
+    width: int = Field(examples=[1280])
+    height: int = Field(examples=[960])
+    size_bytes: int = Field(examples=[183204])
+    sha256: str = Field(examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    url: str = Field(
+        description="签名的绝对链接，10 分钟有效，`<image src>` 可直接加载",
+        examples=[
+            "https://jincheng.example.cn/api/v1/trustfunds/5b1e7c2a-8f3d-4a6b-9c0e-1d2f3a4b5c6d/vouchers/"
+            "0c9a4d1e-2b3f-4c5d-8e6f-7a8b9c0d1e2f?expires=1796263200&viewer=3d6f0a2b1c4e4f5a8b7c9d0e1f2a3b4c"
+            "&signature=q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c"
+        ],
+    )
     created_at: datetime
 
 
@@ -314,7 +321,7 @@ class ApprovalOut(BaseModel):
 class QueryOut(BaseModel):
     id: uuid.UUID
     transaction_id: uuid.UUID
-    question: str
+    question: str = Field(examples=["为何不走维保合同？"])
     status: QueryStatus = Field(description="质询状态")
     complaint_id: uuid.UUID | None = Field(description="关联的物业服务诉求（网上枫桥）")
     resolution: str | None
@@ -326,11 +333,11 @@ class QueryOut(BaseModel):
 class TransactionOut(BaseModel):
     id: uuid.UUID
     kind: TransactionKind = Field(description="收入或支出")
-    category: str
-    category_title: str
+    category: str = Field(examples=["property_fee"])
+    category_title: str = Field(examples=["物业费"])
     status: TransactionStatus = Field(description="收支状态")
-    reference: str
-    amount_fen: int
+    reference: str = Field(examples=["FEE-2026-0001"])
+    amount_fen: int = Field(examples=[120000])
     remuneration_fen: int = Field(description="收入中计提的物业酬金")
     fund_amount_fen: int = Field(description="计入共有资金的金额（收入为正，支出为负）")
     description: str

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Session
 from app.core.pagination import Page, PageParams
+from app.core.signed_urls import signed_url
 from app.core.spreadsheet import Cell
+from app.identity.api import Principal
 from app.ledger import api as ledger
 from app.trustfund import errors, export, repository, service
 from app.trustfund.models import (
@@ -120,7 +122,8 @@ async def txs_out(
     ]
 
 
-def voucher_out(compound_id: uuid.UUID, v: Voucher) -> VoucherOut:
+def voucher_out(compound_id: uuid.UUID, v: Voucher, viewer: uuid.UUID) -> VoucherOut:
+    """The voucher with its URL signed for ``viewer``, who was checked to see the fund."""
     return VoucherOut(
         id=v.id,
         content_type=v.content_type,
@@ -128,7 +131,7 @@ def voucher_out(compound_id: uuid.UUID, v: Voucher) -> VoucherOut:
         height=v.height,
         size_bytes=v.size_bytes,
         sha256=v.sha256,
-        url=f"/api/v1/trustfunds/{compound_id}/vouchers/{v.id}",
+        url=signed_url(f"/api/v1/trustfunds/{compound_id}/vouchers/{v.id}", viewer),
         created_at=v.created_at,
     )
 
@@ -157,7 +160,10 @@ async def entry_detail(session: Session, access: FundAccess, tx: TrustTransactio
         ledger_seq=entry.seq if entry else None,
         ledger_hash=entry.hash if entry else None,
         postings=[PostingOut(account=a, amount_fen=n) for a, n in await ledger.postings_of(session, tx.entry_id)],
-        vouchers=[voucher_out(access.fund.compound_id, v) for v in await repository.vouchers_of(session, tx.id)],
+        vouchers=[
+            voucher_out(access.fund.compound_id, v, access.user_id)
+            for v in await repository.vouchers_of(session, tx.id)
+        ],
         approval_list=[
             ApprovalOut(approver_id=a.approver_id, over_budget=a.over_budget, note=a.note, created_at=a.created_at)
             for a in approvals
@@ -329,3 +335,16 @@ async def comment_page(
 async def reconciliation_page(session: AsyncSession, access: FundAccess, page: PageParams) -> Page[ReconciliationOut]:
     recs, cursor = await repository.list_reconciliations(session, access.fund.id, page)
     return Page(items=[reconciliation_out(r) for r in recs], next_cursor=cursor)
+
+
+async def signed_voucher(
+    session: AsyncSession, compound_id: uuid.UUID, voucher_id: uuid.UUID, principal: Principal | None
+) -> Voucher:
+    """A voucher for a bearer caller (fund access checked now) or a signed URL (checked when it was issued)."""
+    if principal is not None:
+        return await voucher_of(session, await service.open_fund(session, principal, compound_id), voucher_id)
+    fund = await repository.fund_by_compound(session, compound_id)
+    voucher = await repository.get_voucher(session, fund.id, voucher_id) if fund is not None else None
+    if voucher is None:
+        raise errors.voucher_not_found()
+    return voucher

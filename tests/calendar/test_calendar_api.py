@@ -63,7 +63,7 @@ async def test_admin_upserts_lists_and_deletes_an_override(client, admin, sessio
     start = datetime(2027, 2, 5, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
     assert add_working_days(cal, start, 1) == datetime(2027, 2, 9, 2, 0, tzinfo=UTC)
 
-    days = await client.get(f"/api/v1/calendar/days?street_id={STREET_ID}&start=2027-02-07&end=2027-02-09")
+    days = await client.get(f"/api/v1/calendar/days?street_id={STREET_ID}&date_from=2027-02-07&date_to=2027-02-10")
     assert days.status_code == 200
     assert [(d["date"], d["is_workday"], d["source"]) for d in days.json()["days"]] == [
         ("2027-02-07", False, "weekday_fallback"),
@@ -127,9 +127,9 @@ async def test_admin_cannot_touch_another_street(client, admin, session) -> None
 
 
 async def test_days_span_is_limited(client) -> None:
-    resp = await client.get(f"/api/v1/calendar/days?street_id={STREET_ID}&start=2026-01-01&end=2027-01-02")
+    resp = await client.get(f"/api/v1/calendar/days?street_id={STREET_ID}&date_from=2026-01-01&date_to=2027-01-03")
     assert_problem(resp, 422, "calendar.date_out_of_range")
-    resp = await client.get(f"/api/v1/calendar/days?street_id={STREET_ID}&start=2026-02-30&end=2026-03-02")
+    resp = await client.get(f"/api/v1/calendar/days?street_id={STREET_ID}&date_from=2026-02-30&date_to=2026-03-03")
     assert_problem(resp, 422, "request.validation")
 
 

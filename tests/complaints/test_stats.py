@@ -31,7 +31,7 @@ from tests.conftest import STREET_ID
 TZ = ZoneInfo("Asia/Shanghai")
 XIHE_COMMUNITY = demo_id("community", "洗河社区")
 XINGDONG_COMMUNITY = demo_id("community", "兴东社区")
-WEEK = {"from": "2026-03-09", "to": "2026-03-13"}  # Monday to Friday, no holiday
+WEEK = {"date_from": "2026-03-09", "date_to": "2026-03-14"}  # Monday to Friday, no holiday
 NOW = datetime(2026, 3, 13, 12, 0, tzinfo=TZ)
 
 
@@ -254,7 +254,7 @@ async def test_figures_of_a_hand_built_week(frozen, make_actor, week) -> None:
     assert {r["key"]: r["volume"] for r in by_channel["rows"]} == {"mini_program": 3, "hotline": 1, "grid_patrol": 1}
 
     # The Friday before holds F alone.
-    before = await _stats(frozen, dispatcher, group_by="street", **{"from": "2026-03-06", "to": "2026-03-06"})
+    before = await _stats(frozen, dispatcher, group_by="street", date_from="2026-03-06", date_to="2026-03-07")
     assert before["total"]["volume"] == 1 and before["total"]["resolve_ok"] == 1
 
 
@@ -295,16 +295,24 @@ async def test_bad_periods_are_422(frozen, session, make_actor) -> None:
     dispatcher = await make_actor((Role.street_dispatcher, STREET_ID))
     before = await _counts(session)
     for path in ("/api/v1/complaints/stats", "/api/v1/complaints/stats.xlsx"):
-        resp = await frozen.get(path, params={"from": "2025-01-01", "to": "2026-01-02"}, headers=dispatcher.headers)
+        resp = await frozen.get(
+            path, params={"date_from": "2025-01-01", "date_to": "2026-01-03"}, headers=dispatcher.headers
+        )
         body = assert_problem(resp, 422, "stats.period_too_long")
         assert body["max_days"] == 366
-        resp = await frozen.get(path, params={"from": "2026-03-13", "to": "2026-03-09"}, headers=dispatcher.headers)
+        resp = await frozen.get(
+            path, params={"date_from": "2026-03-13", "date_to": "2026-03-09"}, headers=dispatcher.headers
+        )
         assert_problem(resp, 422, "stats.invalid_period")
-        resp = await frozen.get(path, params={"from": "2026-13-01", "to": "2026-03-09"}, headers=dispatcher.headers)
+        resp = await frozen.get(
+            path, params={"date_from": "2026-13-01", "date_to": "2026-03-09"}, headers=dispatcher.headers
+        )
         assert_problem(resp, 422, "request.validation")
     # 366 days (a leap year) is allowed
     resp = await frozen.get(
-        "/api/v1/complaints/stats", params={"from": "2024-01-01", "to": "2024-12-31"}, headers=dispatcher.headers
+        "/api/v1/complaints/stats",
+        params={"date_from": "2024-01-01", "date_to": "2025-01-01"},
+        headers=dispatcher.headers,
     )
     assert resp.status_code == 200, resp.text
     resp = await frozen.get(

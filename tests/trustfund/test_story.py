@@ -139,6 +139,12 @@ async def test_jinhua_story(client, session, cast, fund) -> None:
     image = await client.get(voucher["url"], headers=owner)
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     assert not Image.open(io.BytesIO(image.content)).getexif()  # EXIF (camera, GPS) stripped
+    # The voucher URL is absolute and signed: an <image> loads it with no header; altered, it is 403.
+    assert voucher["url"].startswith("http") and "signature=" in voucher["url"]
+    assert (await client.get(voucher["url"])).content == image.content
+    tampered = await client.get(voucher["url"].replace("expires=", "expires=1"))
+    assert tampered.status_code == 403 and tampered.json()["code"] == "media.signature_invalid"
+    assert (await client.get(voucher["url"].split("?")[0])).status_code == 401
 
     # 5. The owner queries the expense; the query shows on the entry.
     resp = await client.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -56,8 +56,10 @@ async def complaint_stats(
     session: Session,
     principal: CurrentPrincipal,
     clock: ClockDep,
-    period_from: Annotated[date, Query(alias="from", description="统计周期起（含），如 2026-01-01")],
-    period_to: Annotated[date, Query(alias="to", description="统计周期止（含），与起始最多相隔 366 天")],
+    date_from: Annotated[date, Query(description="统计周期起（含），如 2026-01-01", examples=["2026-01-01"])],
+    date_to: Annotated[
+        date, Query(gt=date.min, description="统计周期止（不含），周期最多 366 天", examples=["2026-02-01"])
+    ],
     group_by: Annotated[Grouping, Query(description="分组维度")] = Grouping.community,
     scope_id: Annotated[
         uuid.UUID | None, Query(description="统计范围（街道、社区或部门 id）；只在一个单位任职时可省略")
@@ -66,8 +68,8 @@ async def complaint_stats(
     return await service.stats(
         session,
         principal,
-        start=period_from,
-        end=period_to,
+        start=date_from,
+        end=date_to - timedelta(days=1),  # the service takes the last day included
         group_by=group_by,
         scope_id=scope_id,
         now=clock.now(),
@@ -85,10 +87,13 @@ async def export_complaint_stats(
     session: Session,
     principal: CurrentPrincipal,
     clock: ClockDep,
-    period_from: Annotated[date, Query(alias="from", description="统计周期起（含）")],
-    period_to: Annotated[date, Query(alias="to", description="统计周期止（含），最多 366 天")],
+    date_from: Annotated[date, Query(description="统计周期起（含）", examples=["2026-01-01"])],
+    date_to: Annotated[
+        date, Query(gt=date.min, description="统计周期止（不含），周期最多 366 天", examples=["2026-02-01"])
+    ],
     scope_id: Annotated[uuid.UUID | None, Query(description="统计范围（街道、社区或部门 id）")] = None,
 ) -> Response:
+    period_from, period_to = date_from, date_to - timedelta(days=1)  # the service takes the last day included
     scope, sheets = await service.all_groupings(
         session, principal, start=period_from, end=period_to, scope_id=scope_id, now=clock.now()
     )

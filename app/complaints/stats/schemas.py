@@ -108,7 +108,7 @@ class StatsOut(BaseModel):
     scope: StatsScope
     group_by: Grouping
     period_from: date = Field(description="统计周期起（含），Asia/Shanghai 日期")
-    period_to: date = Field(description="统计周期止（含）")
+    period_to: date = Field(description="统计周期止（不含），Asia/Shanghai 日期")
     as_of: datetime = Field(description="“现在”：当前超期与超时未签收按此时刻判断")
     histogram_edges_hours: list[float] = Field(description="办理时长直方图各格的上边界（工作小时）")
     rows: list[StatsRow]

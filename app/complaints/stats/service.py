@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -204,7 +204,7 @@ async def stats(
         scope=await scope_out(session, scope),
         group_by=group_by,
         period_from=start,
-        period_to=end,
+        period_to=end + timedelta(days=1),
         as_of=now,
         histogram_edges_hours=[float(h) for h in HIST_EDGES_HOURS],
         rows=rows,
