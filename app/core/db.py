@@ -145,9 +145,11 @@ class UnitOfWorkRoute(APIRoute):
         the router still falls back to this route and its 422.
         """
         match, child = super().matches(scope)
-        if match is Match.FULL and not self._ids_well_formed(child.get("path_params", {})):
-            return Match.PARTIAL, child
-        return match, child
+        if match is Match.NONE or self._ids_well_formed(child.get("path_params", {})):
+            return match, child
+        # A wrong method AND a malformed id is no match at all: otherwise ``PUT /x/{id}`` with a bad id
+        # would be claimed first by its ``GET /x/{id}`` sibling and answer 405 instead of this 422.
+        return (Match.PARTIAL if match is Match.FULL else Match.NONE), child
 
     def path_matches(self, path: str) -> bool:
         """``path`` (with well-formed ids) is this route's, whatever the method: for a 405's ``Allow``."""

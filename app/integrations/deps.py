@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.core import context
 from app.core.clock import ClockDep
-from app.core.db import Session
+from app.core.db import Session, get_session
 from app.core.errors import problem_response
+from app.core.preauth import run_before_body
 from app.core.settings import Settings
 from app.integrations import errors, signing
 from app.integrations.service import Caller, active_secrets, live_client
@@ -31,6 +35,35 @@ signature_scheme = APIKeyHeader(
 SIGNED_PREFIXES = ("/api/v1/integrations/", "/open311/", "/_dev/")
 
 
+async def _verify(request: Request, session: AsyncSession, now: datetime) -> Caller:
+    """The live client whose secret signed this request (headers, timestamp window and raw body)."""
+    if "authorization" in request.headers:
+        raise errors.token_refused()
+    try:
+        signed = signing.read_headers(request.headers, now)
+    except signing.SignatureProblem as exc:
+        raise errors.stale_timestamp() if exc.kind == "stale" else errors.signature_required() from exc
+    try:
+        client_id = uuid.UUID(request.headers.get("x-client-id", ""))
+    except ValueError as exc:
+        raise errors.signature_required() from exc
+    caller = await live_client(session, client_id, signed.msg_id)
+    settings: Settings = request.app.state.settings
+    master = settings.hotline_secret.get_secret_value()
+    keys = await active_secrets(session, master, client_id, now) if caller else []
+    body = (await request.body()).decode("utf-8", errors="replace")
+    if caller is None or not signing.verify(keys, signed, body):
+        raise errors.bad_signature()
+    return caller
+
+
+async def _verify_before_body(request: Request) -> None:
+    """A signed route's 401 comes before any 400/422 about its body (see ``app.core.preauth``); the raw
+    body read here is the one FastAPI parses next (Starlette keeps it on the request)."""
+    if getattr(request.state, "signed_caller", None) is None:
+        request.state.signed_caller = await _verify(request, await get_session(request), context.now())
+
+
 def signed_caller(operation: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
     """A gate: the request is signed by a live client allowed to do ``operation``."""
 
@@ -40,27 +73,15 @@ def signed_caller(operation: str) -> Callable[..., Coroutine[Any, Any, Caller]]:
         clock: ClockDep,
         _signature: Annotated[str | None, Depends(signature_scheme)],
     ) -> Caller:
-        if "authorization" in request.headers:
-            raise errors.token_refused()
-        try:
-            signed = signing.read_headers(request.headers, clock.now())
-        except signing.SignatureProblem as exc:
-            raise errors.stale_timestamp() if exc.kind == "stale" else errors.signature_required() from exc
-        try:
-            client_id = uuid.UUID(request.headers.get("x-client-id", ""))
-        except ValueError as exc:
-            raise errors.signature_required() from exc
-        caller = await live_client(session, client_id, signed.msg_id)
-        settings: Settings = request.app.state.settings
-        master = settings.hotline_secret.get_secret_value()
-        keys = await active_secrets(session, master, client_id, clock.now()) if caller else []
-        body = (await request.body()).decode("utf-8", errors="replace")
-        if caller is None or not signing.verify(keys, signed, body):
-            raise errors.bad_signature()
+        caller: Caller | None = getattr(request.state, "signed_caller", None)
+        if caller is None:
+            caller = await _verify(request, session, clock.now())
+            request.state.signed_caller = caller
         if operation not in caller.operations:
             raise errors.operation_forbidden(operation)
         return caller
 
+    run_before_body(gate, _verify_before_body)
     return gate
 
 
