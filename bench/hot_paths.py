@@ -42,7 +42,7 @@ from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url  # noqa: E4
 from app.core.migrations import upgrade  # noqa: E402
 from app.core.security import issue_access_token  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
-from app.ledger import service as ledger  # noqa: E402
+from app.ledger import api as ledger  # noqa: E402
 from app.org.seed import seed_demo  # noqa: E402
 from bench import load  # noqa: E402
 from bench.volume_seed import (  # noqa: E402

@@ -38,7 +38,7 @@ from app.core.migrations import upgrade  # noqa: E402
 from app.identity.models import User  # noqa: E402
 from app.identity.principal import Grant, Principal  # noqa: E402
 from app.identity.roles import Role, ScopeType  # noqa: E402
-from app.ledger import service as ledger  # noqa: E402
+from app.ledger import api as ledger  # noqa: E402
 from app.org.seed import COMMUNITIES, STREET, compound_names, demo_id, seed_demo  # noqa: E402
 from app.trustfund import service  # noqa: E402
 from app.trustfund.models import TrustFund  # noqa: E402

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.complaints.stats.seed import _user_id, seed_complaints
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
-from app.ledger import service as ledger
-from app.ledger.service import Leg
+from app.ledger import api as ledger
+from app.ledger.api import Leg
 from app.org.seed import COMMUNITIES, STREET, compound_names, demo_id
 from app.trustfund import service as trustfund
 from app.trustfund.schemas import INCOME_TITLES, FundCreate, IncomeKind

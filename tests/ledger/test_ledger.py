@@ -10,10 +10,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.core.errors import ProblemError
-from app.ledger import service as ledger
+from app.ledger import api as ledger
+from app.ledger.api import Leg
 from app.ledger.errors import LimitExceeded
 from app.ledger.models import LedgerEntry, LedgerPosting
-from app.ledger.service import Leg
 
 
 async def _setup(session):  # type: ignore[no-untyped-def]

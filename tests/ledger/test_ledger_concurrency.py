@@ -10,9 +10,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from app.core.errors import ProblemError
-from app.ledger import service as ledger
+from app.ledger import api as ledger
+from app.ledger.api import Leg
 from app.ledger.models import LedgerEntry
-from app.ledger.service import Leg
 
 
 async def test_two_concurrent_reversals_with_different_references_one_posts_one_409(fresh_db) -> None:

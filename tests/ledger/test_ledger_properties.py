@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import ProblemError
-from app.ledger import service as ledger
+from app.ledger import api as ledger
+from app.ledger.api import Leg
 from app.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
-from app.ledger.service import Leg
 
 ACCOUNTS = ["fund", "income", "spend", "company"]
 NORMAL = {"fund": "credit", "income": "debit", "spend": "credit", "company": "credit"}

@@ -16,7 +16,7 @@ from app.core.errors import ProblemError
 from app.identity.models import User
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
-from app.ledger import service as ledger
+from app.ledger import api as ledger
 from app.ledger.models import LedgerEntry, LedgerPosting
 from app.trustfund import service
 from app.trustfund.models import Budget, BudgetLine, TrustFund, TrustTransaction
