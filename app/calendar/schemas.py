@@ -19,6 +19,20 @@ class DayKind(StrEnum):
 labelled(DayKind, {"workday": "工作日", "holiday": "休息日"})
 
 
+class DaySource(StrEnum):
+    """Why a day is a workday or not (GET /calendar/days)."""
+
+    override = "override"
+    statutory = "statutory"
+    weekday_fallback = "weekday_fallback"
+
+
+labelled(
+    DaySource,
+    {"override": "本街道设置", "statutory": "国家法定安排", "weekday_fallback": "安排未知，按周一至周五"},
+)
+
+
 class OverrideIn(BaseModel):
     """把某一天设为工作日或休息日。"""
 
@@ -68,7 +82,7 @@ class YearOut(BaseModel):
 class DayOut(BaseModel):
     date: date
     is_workday: bool = Field(description="是否工作日")
-    source: str = Field(
+    source: DaySource = Field(
         description="依据：`override` 本街道设置；`statutory` 国家法定安排（chinese_calendar）；"
         "`weekday_fallback` 该年安排未知，按周一至周五计算"
     )

@@ -56,6 +56,8 @@ def describe_webhooks(app: FastAPI) -> None:
         "429 按 Retry-After 重试；其他应答或超时按指数退避（含抖动）重试，8 次后停放，可由街道管理员重放。"
         "内部备注从不推送；经办人姓名已打码。",
         status_code=204,
+        # Signed with the client's key, the scheme its calls to us use (the headers are also listed below).
+        openapi_extra={"security": [{"StandardWebhooks": []}]},
         responses={
             "4XX": {"description": "接收方拒绝：410 停用回调地址；429 按 Retry-After 重试；其他退避重试"},
             "5XX": {"description": "接收方故障：按指数退避重试，8 次后停放，可重放"},

@@ -20,7 +20,33 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=UnitOfWor
 Format = Annotated[str, Path(description="返回格式：json 或 xml", examples=["json"])]
 ApiKey = Annotated[str | None, Query(description="对接客户端的 api_key（可选；决定街道）")]
 Jurisdiction = Annotated[str | None, Query(description="街道代码（只有一个街道时可省略）", examples=["jincheng"])]
-_OPEN311 = {"x-open311": True}
+# No HTTP credential: reads are public (the optional `api_key` parameter only picks the street) and the POST
+# carries its `api_key` as a form field, as GeoReport v2 specifies; neither fits an OpenAPI security scheme.
+_OPEN311: dict[str, Any] = {"x-open311": True, "security": []}
+_STR = {"type": "string"}
+# The form fields create_request reads (service.create_request); all strings, as in any urlencoded form.
+_REQUEST_FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["api_key", "service_code", "description"],
+    "properties": {
+        "api_key": {**_STR, "description": "对接客户端的 api_key（须有 open311 权限）"},
+        "service_code": {**_STR, "description": "服务代码（诉求分类代码）"},
+        "lat": {**_STR, "description": "纬度（GCJ-02）；与 long 一起提供，或提供 address_string / address_id"},
+        "long": {**_STR, "description": "经度（GCJ-02）"},
+        "address_string": {**_STR, "maxLength": 200, "description": "地址文字"},
+        "address_id": {**_STR, "description": "地址编号"},
+        "description": {**_STR, "maxLength": 1000, "description": "诉求内容（≤1000 字）"},
+        "media_url": {**_STR, "maxLength": 1024, "description": "图片地址（http/https）"},
+        "first_name": {**_STR, "description": "联系人名"},
+        "last_name": {**_STR, "description": "联系人姓"},
+        "phone": {**_STR, "description": "联系电话"},
+        "attribute[urgency]": {
+            "type": "string",
+            "enum": ["normal", "urgent", "emergency"],
+            "description": "紧急程度：normal 一般、urgent 紧急、emergency 特急",
+        },
+    },
+}
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -121,7 +147,7 @@ async def service_definition(
         "requestBody": {
             "content": {
                 "application/x-www-form-urlencoded": {
-                    "schema": {"type": "object", "required": ["api_key", "service_code", "description"]},
+                    "schema": _REQUEST_FORM,
                     "example": {
                         "api_key": "o311_…",
                         "service_code": "noise",

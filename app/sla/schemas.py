@@ -60,14 +60,12 @@ MAX_AMOUNT_BY_UNIT: dict[LimitUnit, int] = {
 
 
 def _declare_unit_maxima(schema: dict[str, Any]) -> None:
-    """The per-unit maxima in the JSON Schema itself (OpenAPI 3.1: ``if`` / ``then``)."""
-    schema["allOf"] = [
-        {
-            "if": {"properties": {"unit": {"const": unit.value}}, "required": ["unit"]},
-            "then": {"properties": {"amount": {"maximum": most}}},
-        }
-        for unit, most in MAX_AMOUNT_BY_UNIT.items()
-    ]
+    """The per-unit maxima, machine-readable as ``x-maximum-by-unit`` (and in ``amount``'s description).
+
+    Not JSON Schema ``allOf`` / ``if`` / ``then``: Redocly's example checker rejects every valid example under
+    it, and a ``oneOf`` per unit makes openapi-python-client generate a union instead of one model. The
+    model validator enforces the maxima (422 ``request.validation``)."""
+    schema["x-maximum-by-unit"] = {unit.value: most for unit, most in MAX_AMOUNT_BY_UNIT.items()}
 
 
 class LimitIn(BaseModel):

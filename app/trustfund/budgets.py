@@ -51,7 +51,7 @@ async def create_budget(
         BudgetLine(
             budget_id=budget.id,
             position=i,
-            direction=line_in.direction,
+            direction=line_in.direction.value,
             category=line_in.category,
             name=line_in.name,
             amount_fen=line_in.amount_fen,

@@ -72,6 +72,11 @@ class QueryStatus(StrEnum):
     closed = "closed"
 
 
+class BudgetLineDirection(StrEnum):
+    income = "income"
+    expense = "expense"
+
+
 class BudgetStatus(StrEnum):
     draft = "draft"
     published = "published"
@@ -96,6 +101,7 @@ labelled(TransactionKind, {"income": "收入", "expense": "支出"})
 labelled(TransactionStatus, {"pending": "待审批", "posted": "已入账", "voided": "已作废"})
 labelled(QueryStatus, {"open": "待答复", "answered": "已答复", "closed": "已办结"})
 labelled(BudgetStatus, {"draft": "草稿", "published": "公示中", "approved": "已批准"})
+labelled(BudgetLineDirection, {"income": "收入科目", "expense": "支出科目"})
 labelled(ImportRowStatus, {"valid": "可导入", "posted": "已入账", "duplicate": "已存在（不重复入账）", "error": "有误"})
 labelled(TrustFundRole, {"street": "街道", "committee": "业委会委员", "manager": "物业经理", "owner": "业主"})
 
@@ -375,7 +381,7 @@ class TransactionDetailOut(TransactionOut):
 
 
 class BudgetLineIn(BaseModel):
-    direction: str = Field(pattern="^(income|expense)$", description="income 收入科目 / expense 支出科目")
+    direction: BudgetLineDirection = Field(description="income 收入科目 / expense 支出科目")
     category: str = Field(min_length=1, max_length=32, description="收入类型或支出类别")
     name: str = Field(min_length=1, max_length=128)
     amount_fen: StrictInt = Field(ge=0, le=MAX_FEN)
@@ -403,7 +409,7 @@ class BudgetCreate(BaseModel):
 
 class BudgetLineOut(BaseModel):
     id: uuid.UUID
-    direction: str
+    direction: BudgetLineDirection
     category: str
     name: str
     amount_fen: int
@@ -434,7 +440,7 @@ class BudgetCommentOut(BaseModel):
 
 class ExecutionLineOut(BaseModel):
     line_id: uuid.UUID | None
-    direction: str
+    direction: BudgetLineDirection
     category: str
     name: str
     budget_fen: int
