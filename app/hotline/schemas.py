@@ -172,7 +172,9 @@ class HotlineCallerOut(BaseModel):
 
 class HotlineCallerQuery(BaseModel):
     model_config = ConfigDict(
-        title="HotlineCallerQuery", extra="forbid", json_schema_extra={"examples": [{"phone": "13812345678", "agent_id": "1890-017"}]},
+        title="HotlineCallerQuery",
+        extra="forbid",
+        json_schema_extra={"examples": [{"phone": "13812345678", "agent_id": "1890-017"}]},
     )
     phone: str = Field(pattern=r"^\+?[0-9\-]{5,20}$", description="来电号码")
     agent_id: str = Field(min_length=1, max_length=64, description="查询的坐席工号（写入审计日志）")

@@ -70,7 +70,12 @@ async def test_sla_limits_beyond_a_year_are_422_and_declared(client, session, ma
         assert "时限最多为" in body["detail"]
     assert await count(session, SlaPolicy) == before
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["LimitIn"]
-    assert schema["x-maximum-by-unit"] == {"minutes": 10_000, "hours": 8_784, "working_hours": 2_000, "working_days": 250}
+    assert schema["x-maximum-by-unit"] == {
+        "minutes": 10_000,
+        "hours": 8_784,
+        "working_hours": 2_000,
+        "working_days": 250,
+    }
     assert "working_days 250" in schema["properties"]["amount"]["description"]
 
 
