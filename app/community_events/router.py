@@ -19,6 +19,7 @@ from app.community_events.schemas import (
     CommunityEventOut,
     CommunityEventSignupOut,
     CommunityEventSignupStatus,
+    CommunityEventStatus,
 )
 from app.core.clock import ClockDep
 from app.core.db import Session
@@ -50,7 +51,7 @@ def event_out(e: CommunityEvent) -> CommunityEventOut:
         capacity=e.capacity,
         confirmed_count=e.confirmed_count,
         places_left=e.capacity - e.confirmed_count,
-        status=e.status,
+        status=CommunityEventStatus(e.status),
     )
 
 

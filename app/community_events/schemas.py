@@ -59,6 +59,14 @@ SIGNUP_STATUS_LABELS = {
 labelled(CommunityEventSignupStatus, SIGNUP_STATUS_LABELS)
 
 
+class CommunityEventStatus(StrEnum):
+    open = "open"
+    cancelled = "cancelled"
+
+
+labelled(CommunityEventStatus, {"open": "正常举办", "cancelled": "已取消"})
+
+
 class CommunityEventIn(BaseModel):
     model_config = ConfigDict(
         title="CommunityEventIn",
@@ -110,7 +118,7 @@ class CommunityEventOut(BaseModel):
     capacity: int
     confirmed_count: int
     places_left: int
-    status: str
+    status: CommunityEventStatus
 
 
 class CommunityEventSignupOut(BaseModel):

@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.core.errors import PROBLEM_TYPES, Problem
+from app.core.openapi_examples import add_examples
 from app.core.ratelimit import route_limits
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -317,6 +318,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _declare_problem_codes(schema)
     _rename_generated_schemas(schema)
     _describe_success(schema)
+    add_examples(schema)
     app.openapi_schema = schema
     return schema
 

@@ -25,7 +25,9 @@ from app.trustfund.schemas import (
     BudgetCommentIn,
     BudgetCommentOut,
     BudgetCreate,
+    BudgetLineDirection,
     BudgetOut,
+    BudgetStatus,
     ChainHeadOut,
     ExecutionLineOut,
     ExecutionOut,
@@ -509,11 +511,11 @@ async def budget_execution(year: YearPath, session: Session, access: Access) -> 
     budget, lines, unbudgeted = await service.budget_execution(session, access, year)
     return ExecutionOut(
         year=budget.year,
-        status=budget.status,
+        status=BudgetStatus(budget.status),
         lines=[
             ExecutionLineOut(
                 line_id=ln.line_id,
-                direction=ln.direction,
+                direction=BudgetLineDirection(ln.direction),
                 category=ln.category,
                 name=ln.name,
                 budget_fen=ln.budget_fen,

@@ -251,7 +251,9 @@ class IncomeCreate(BaseModel):
                     "period_start": "2026-01-01",
                     "period_end": "2026-12-31",
                     "reference": "FEE-2026-000123",
-                    "description": "3栋2单元301 2026 年物业费",
+                    # who paid goes in payer_household_id (masked for other owners), never in the text
+                    "payer_household_id": "ab48ca3b-6997-57c8-85da-71f0c24b4608",
+                    "description": "2026 年物业费",
                 }
             ]
         }
@@ -452,7 +454,7 @@ class ExecutionLineOut(BaseModel):
 
 class ExecutionOut(BaseModel):
     year: int
-    status: str
+    status: BudgetStatus
     lines: list[ExecutionLineOut]
     unbudgeted_expense_fen: int = Field(description="预算外已入账支出")
 

@@ -30,6 +30,7 @@ from app.trustfund.schemas import (
     ApprovalOut,
     BalanceOut,
     BudgetCommentOut,
+    BudgetLineDirection,
     BudgetLineOut,
     BudgetOut,
     ChainHeadOut,
@@ -183,7 +184,11 @@ def budget_out(budget: Budget, lines: list[BudgetLine]) -> BudgetOut:
         approved_at=budget.approved_at,
         lines=[
             BudgetLineOut(
-                id=ln.id, direction=ln.direction, category=ln.category, name=ln.name, amount_fen=ln.amount_fen
+                id=ln.id,
+                direction=BudgetLineDirection(ln.direction),
+                category=ln.category,
+                name=ln.name,
+                amount_fen=ln.amount_fen,
             )
             for ln in lines
         ],
