@@ -243,3 +243,23 @@ def test_examples_do_not_name_households_in_free_text(doc: dict[str, Any]) -> No
         if HOUSEHOLD_LABEL.search(text)
     ]
     assert found == []
+
+
+def test_only_input_free_operations_lack_a_4xx(doc: dict[str, Any]) -> None:
+    """Redocly `operation-4xx-response` warns on these, explained in docs/frontend.md (Lint status): they take
+    no parameter, body or token, so no 4xx can happen. A new operation without a 4xx must be one of that kind."""
+    no_4xx = sorted(
+        f"{m.upper()} {path}"
+        for path, m, op in _operations(doc)
+        if not any(status.startswith("4") for status in op["responses"])
+    )
+    assert no_4xx == [
+        "GET /api/v1/meta/enums",
+        "GET /api/v1/meta/problems",
+        "GET /api/v1/meta/subscribe-templates",
+        "GET /healthz",
+        "GET /readyz",
+    ]
+    for path, m, op in _operations(doc):
+        if f"{m.upper()} {path}" in no_4xx:
+            assert not op.get("parameters") and "requestBody" not in op and not op.get("security"), path
