@@ -241,8 +241,8 @@ def _jsonable_loc(loc: Any) -> list[str | int]:
 # Tests turn this on: answering with a code that has no `problem_type(...)` declaration (or another status than
 # declared) then fails loudly instead of reaching a client as an undocumented code.
 STRICT_CATALOGUE = False
-# The codes answered over HTTP while STRICT_CATALOGUE is on: a full test run reports the catalogue's codes that
-# no test triggers (var/test/problem-codes-untested.txt).
+# The codes answered over HTTP while STRICT_CATALOGUE is on: a full test run fails when a catalogue code is neither
+# answered nor listed in tests/core/untriggerable_problem_codes.txt (see tests/conftest.py).
 CODES_ANSWERED: set[str] = set()
 
 
