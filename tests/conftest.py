@@ -18,7 +18,7 @@ from app.main import create_app
 from app.org.seed import STREET, demo_id
 from app.wiring import load_subscribers
 from tests.db_harness import Server, build_template, test_server, unique_name
-from tests.problem_codes import UNTRIGGERABLE_FILE, untriggerable
+from tests.problem_codes import judge, untriggerable
 
 # Service-level tests run without create_app: register the domain-event subscribers for them too.
 load_subscribers()
@@ -61,21 +61,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     out = Path(__file__).resolve().parents[1] / "var" / "test" / "problem-codes-untested.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(f"{code}\n" for code in untested), encoding="utf-8")
-    listed = untriggerable()
-    missing = [code for code in untested if code not in listed]
-    stale = sorted(code for code in listed if code in errors.CODES_ANSWERED)
-    problems = []
-    if missing:
-        problems.append(
-            f"problem codes no test answered over HTTP (test them, or list them in {UNTRIGGERABLE_FILE.name}"
-        )
-        problems.append(" with a reason): " + ", ".join(missing))
-    if stale:
-        problems.append(f"\nlisted in {UNTRIGGERABLE_FILE.name} but answered over HTTP: " + ", ".join(stale))
+    problems = judge(set(errors.PROBLEM_TYPES), errors.CODES_ANSWERED, untriggerable())
     if problems:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line("".join(problems), red=True)
+            reporter.write_line(problems, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

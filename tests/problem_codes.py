@@ -30,3 +30,17 @@ def untriggerable() -> dict[str, str]:
             raise ValueError(f"{UNTRIGGERABLE_FILE.name}:{n}: {match['code']} listed twice")
         listed[match["code"]] = match["reason"]
     return listed
+
+
+def judge(catalogue: set[str], answered: set[str], listed: dict[str, str]) -> str | None:
+    """What is wrong after a full green run, or None: a code neither answered nor listed, or a listed one
+    that was answered after all (the list is stale and would hide a regression)."""
+    missing = sorted(catalogue - answered - set(listed))
+    stale = sorted(set(listed) & answered)
+    problems = []
+    if missing:
+        where = UNTRIGGERABLE_FILE.name
+        problems.append(f"codes no test answered over HTTP (test them, or list them in {where}): {', '.join(missing)}")
+    if stale:
+        problems.append(f"listed in {UNTRIGGERABLE_FILE.name} but answered over HTTP: {', '.join(stale)}")
+    return "\n".join(problems) or None

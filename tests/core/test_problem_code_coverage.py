@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import PROBLEM_TYPES
 from app.main import create_app
-from tests.problem_codes import TESTS, untriggerable
+from tests.problem_codes import TESTS, judge, untriggerable
 
 _QUOTED = re.compile(r"""["']([a-z_]+\.[a-z_]+)["']""")
 
@@ -39,3 +40,38 @@ def test_every_triggerable_code_is_named_by_some_test() -> None:
     listed = untriggerable()
     unnamed = sorted(set(PROBLEM_TYPES) - set(listed) - _named_in_tests())
     assert unnamed == [], "write an HTTP test that answers these codes, or list them as untriggerable with a reason"
+
+
+def test_the_full_run_judgement_names_missing_and_stale_codes() -> None:
+    catalogue = {"a.one", "a.two", "a.three"}
+    listed = {"a.three": "only the worker raises it"}
+    assert judge(catalogue, {"a.one", "a.two"}, listed) is None
+    missing = judge(catalogue, {"a.one"}, listed)
+    assert missing is not None and "a.two" in missing and "a.three" not in missing
+    stale = judge(catalogue, {"a.one", "a.two", "a.three"}, listed)
+    assert stale is not None and "listed" in stale and "a.three" in stale
+
+
+def test_only_the_whole_suite_is_judged(pytestconfig) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from tests import conftest
+
+    def session(*args: str, keyword: str = "", markexpr: str = "") -> Any:
+        option = SimpleNamespace(keyword=keyword, markexpr=markexpr)
+        return SimpleNamespace(config=SimpleNamespace(args=list(args), option=option))
+
+    root = TESTS.parent
+    deselected = conftest._deselected
+    try:
+        conftest._deselected = 0
+        assert conftest._full_run(session(str(TESTS)))
+        assert conftest._full_run(session(str(root)))
+        assert not conftest._full_run(session(str(TESTS / "core")))
+        assert not conftest._full_run(session(f"{TESTS / 'core' / 'test_calendar.py'}::test_x"))
+        assert not conftest._full_run(session(str(TESTS), keyword="sla"))
+        assert not conftest._full_run(session(str(TESTS), markexpr="slow"))
+        conftest._deselected = 3
+        assert not conftest._full_run(session(str(TESTS)))
+    finally:
+        conftest._deselected = deselected
