@@ -197,15 +197,17 @@ async def test_a_stale_scan_leaves_a_clock_a_newer_scan_moved_on_alone(
 
     monkeypatch.setattr(supervision, "scan_pause", hold_the_first_scan)
     scan_a = asyncio.create_task(run_scan(saturday))
-    await a_has_read.wait()  # A has its page (the resolve clock, due for its 催办) and holds no lock
-    assert await run_scan(monday) == 2  # B: the 催办 and the level-1 督办
-    resolve = (
-        await session.execute(
-            select(SlaClock).where(SlaClock.complaint_id == uuid.UUID(cid), SlaClock.stage == "resolve")
-        )
-    ).scalar_one()
-    assert resolve.next_check_at == resolve.escalate_at
-    release_a.set()
+    try:
+        await a_has_read.wait()  # A has its page (the resolve clock, due for its 催办) and holds no lock
+        assert await run_scan(monday) == 2  # B: the 催办 and the level-1 督办
+        resolve = (
+            await session.execute(
+                select(SlaClock).where(SlaClock.complaint_id == uuid.UUID(cid), SlaClock.stage == "resolve")
+            )
+        ).scalar_one()
+        assert resolve.next_check_at == resolve.escalate_at
+    finally:
+        release_a.set()  # never leave A waiting, even when B's part failed
     assert await scan_a == 0
 
     await session.refresh(resolve)
