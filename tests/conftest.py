@@ -18,6 +18,7 @@ from app.main import create_app
 from app.org.seed import STREET, demo_id
 from app.wiring import load_subscribers
 from tests.db_harness import Server, build_template, test_server, unique_name
+from tests.problem_codes import judge, untriggerable
 
 # Service-level tests run without create_app: register the domain-event subscribers for them too.
 load_subscribers()
@@ -28,14 +29,44 @@ STREET_ID = demo_id("street", STREET[0])
 errors.STRICT_CATALOGUE = True
 
 
+_deselected = 0
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _deselected
+    _deselected += len(items)
+
+
+def _full_run(session: pytest.Session) -> bool:
+    """The whole suite: every argument is the tests folder (or the project), nothing selected away."""
+    root = Path(__file__).resolve().parents[1]
+    tests = root / "tests"
+    args = list(session.config.args)
+    if not args or any("::" in a or Path(a).resolve() not in (root, tests) for a in args):
+        return False
+    option = session.config.option
+    return _deselected == 0 and not getattr(option, "keyword", "") and not getattr(option, "markexpr", "")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """After a full, green run: list the catalogue's codes no test answered over HTTP (for the coverage work)."""
-    if exitstatus != 0 or session.testscollected < 300:
+    """After a full, green run: every catalogue code not listed as untriggerable was answered over HTTP.
+
+    Writes var/test/problem-codes-untested.txt (the codes no test answered) and fails the run (exit status 1)
+    when a code is neither answered nor listed, or a listed code was answered after all (the list is stale).
+    A partial run (some files, -k, -m) judges nothing: only the whole suite can tell a code is never raised.
+    """
+    if exitstatus != 0 or not _full_run(session):
         return
     untested = sorted(set(errors.PROBLEM_TYPES) - errors.CODES_ANSWERED)
     out = Path(__file__).resolve().parents[1] / "var" / "test" / "problem-codes-untested.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(f"{code}\n" for code in untested), encoding="utf-8")
+    problems = judge(set(errors.PROBLEM_TYPES), errors.CODES_ANSWERED, untriggerable())
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(problems, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PROBLEM_JSON, internal_error_body
+from app.core.errors import PROBLEM_JSON, TOO_LARGE, internal_error_body, note_answered
 from app.core.metrics import Metrics
 
 log = logging.getLogger("app.access")
@@ -104,6 +104,7 @@ class BodyLimitMiddleware:
         return self.upload_limit if content_type.startswith("multipart/form-data") else self.json_limit
 
     async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
+        note_answered(TOO_LARGE.code)
         body = {
             "type": "urn:jincheng:problem:request.too_large",
             "title": "请求体过大",

@@ -191,6 +191,8 @@ async def _scan_clock(session: AsyncSession, due: repository.DueClock, now: date
         return 0
     clock = await repository.claim_clock(session, due.id)
     # Re-checked under the locks: a stage ended, paused or moved on since the page was read is left alone.
+    # "Moved on" matters when a newer scan (a later ``now``) handled the clock meanwhile: the steps below
+    # would re-raise nothing (ON CONFLICT), but would set next_check_at back to this scan's older view.
     if clock is None or clock.next_check_at is None or clock.next_check_at > now:
         return 0
     if complaint.paused_at is not None or clock.ended_at is not None:

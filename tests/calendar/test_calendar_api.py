@@ -159,3 +159,31 @@ async def test_readyz_warns_about_an_unknown_year_until_it_is_declared(client, a
     )
     count = (await session.execute(select(func.count()).select_from(CalendarYear))).scalar_one()
     assert count == 0
+
+
+async def test_an_admin_of_two_streets_must_name_the_street(client, session, make_actor, settings) -> None:
+    from app.core.security import issue_access_token
+    from app.identity.models import RoleAssignment
+    from app.org.models import Street
+
+    home = await session.get(Street, STREET_ID)
+    assert home is not None
+    other = Street(district_id=home.district_id, code=f"T{uuid.uuid4().hex[:8]}", name="第二街道")
+    session.add(other)
+    admin = await make_actor((Role.street_admin, STREET_ID), nickname="两街管理员")
+    session.add(
+        RoleAssignment(
+            user_id=admin.user.id, role="street_admin", scope_type="street", scope_id=other.id, street_id=other.id
+        )
+    )
+    await session.commit()
+    token = issue_access_token(settings, admin.user.id, admin.user.token_version)
+    headers = {"Authorization": f"Bearer {token}"}
+    before = await override_count(session)
+    resp = await client.put(
+        "/api/v1/calendar/overrides/2027-02-08", json={"kind": "holiday", "note": "2027年春节"}, headers=headers
+    )
+    assert_problem(resp, 422, "calendar.street_required")
+    assert await override_count(session) == before
+    named = await client.get("/api/v1/calendar/overrides", params={"street_id": str(STREET_ID)}, headers=headers)
+    assert named.status_code == 200, named.text

@@ -326,3 +326,27 @@ async def test_failed_request_releases_its_key(client, session, people) -> None:
 
 async def test_unauthenticated_is_401(client) -> None:
     assert_problem(await client.post("/api/v1/complaints", json=submission()), 401, "auth.unauthenticated")
+
+
+async def test_a_map_pin_in_an_unknown_street_is_422(client, session, people) -> None:
+    before = await snapshot(session)
+    pin = {"street_id": str(uuid.uuid4()), "latitude": 35.4153, "longitude": 116.5872, "address": "金城路 8 号"}
+    resp = await client.post("/api/v1/complaints", json=submission(location=pin), headers=people.resident.headers)
+    assert_problem(resp, 422, "complaint.unknown_street")
+    assert await snapshot(session) == before
+
+
+async def test_registering_for_a_resident_who_does_not_exist_is_422(client, session, people) -> None:
+    from tests.complaints.conftest import XIHE
+
+    body = {
+        "channel": "secretary_patrol",
+        "category_id": submission()["category_id"],
+        "description": "书记巡访时居民反映井盖下沉",
+        "location": {"compound_id": str(XIHE)},
+        "resident_user_id": str(uuid.uuid4()),
+    }
+    before = await snapshot(session)
+    resp = await client.post("/api/v1/complaints/registrations", json=body, headers=people.grid_worker.headers)
+    assert_problem(resp, 422, "complaint.unknown_resident")
+    assert await snapshot(session) == before

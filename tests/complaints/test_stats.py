@@ -436,3 +436,16 @@ async def test_refresh_is_idempotent_and_skips_nothing(session, week) -> None:
     assert await _aggregates(session) == before
     facts = (await session.execute(text("SELECT count(*) FROM complaint_stat_facts"))).scalar_one()
     assert facts == len(week)
+
+
+async def test_staff_of_two_communities_must_name_the_scope(frozen, session, make_actor) -> None:
+    both = await make_actor((Role.community_staff, XIHE_COMMUNITY), (Role.community_staff, XINGDONG_COMMUNITY))
+    before = await _counts(session)
+    for path in ("/api/v1/complaints/stats", "/api/v1/complaints/stats.xlsx"):
+        resp = await frozen.get(path, params=WEEK, headers=both.headers)
+        assert_problem(resp, 422, "stats.scope_required")
+    named = await frozen.get(
+        "/api/v1/complaints/stats", params={**WEEK, "scope_id": str(XIHE_COMMUNITY)}, headers=both.headers
+    )
+    assert named.status_code == 200 and named.json()["scope"]["id"] == str(XIHE_COMMUNITY)
+    assert await _counts(session) == before

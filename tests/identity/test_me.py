@@ -65,3 +65,15 @@ def test_masking() -> None:
     assert service.mask_phone("13812345678") == "138****5678"
     assert service.mask_name("张三") == "张*"
     assert service.mask_phone(None) is None
+
+
+async def test_phone_when_wechat_refuses_even_a_fresh_access_token_is_503(client, session, wechat_fake) -> None:
+    """40001 on the phone-number call: the client drops the cached token, takes a new one and tries once
+    more; refused again, the caller gets 503 wechat.invalid_access_token and no phone is stored."""
+    body, headers = await _sign_in(client)
+    tokens_before = wechat_fake.state.stable_token_calls
+    resp = await client.post("/api/v1/me/phone", json={"code": "err:40001"}, headers=headers)
+    assert_problem(resp, 503, "wechat.invalid_access_token")
+    assert wechat_fake.state.stable_token_calls >= tokens_before + 1  # a fresh token was fetched for the retry
+    user = (await session.execute(select(User).where(User.id == uuid.UUID(body["user"]["id"])))).scalar_one()
+    assert user.phone is None

@@ -125,3 +125,28 @@ async def test_role_grant_checks_the_merchant_scope(client, session, shop_owner,
     unknown = {**body, "scope_id": "00000000-0000-0000-0000-000000000001"}
     resp = await client.post("/api/v1/role-assignments", json=unknown, headers=street_admin.headers)
     assert_problem(resp, 404, "role.scope_not_found")
+
+
+async def test_unknown_community_offer_and_review_are_404(  # type: ignore[no-untyped-def]
+    client, session, shop_owner, street_admin, make_actor
+) -> None:
+    import uuid
+
+    from app.merchants.models import MerchantReview, Offer, OfferClaim
+
+    merchant_id = await listed_merchant(client, shop_owner, street_admin)
+    resident = await make_actor(nickname="居民")
+    before = [await count(session, m) for m in (Merchant, MerchantReview, Offer, OfferClaim, AuditLog)]
+    resp = await client.post(APPLY, json=application(7, community_id=str(uuid.uuid4())), headers=shop_owner.headers)
+    assert_problem(resp, 404, "merchants.community_not_found")
+    resp = await client.post(
+        f"/api/v1/offers/{uuid.uuid4()}/claims", json={"out_request_no": "r1"}, headers=resident.headers
+    )
+    assert_problem(resp, 404, "merchants.offer_not_found")
+    resp = await client.post(
+        f"/api/v1/merchants/{merchant_id}/reviews/{uuid.uuid4()}/reply",
+        json={"body": "谢谢"},
+        headers=shop_owner.headers,
+    )
+    assert_problem(resp, 404, "merchants.review_not_found")
+    assert [await count(session, m) for m in (Merchant, MerchantReview, Offer, OfferClaim, AuditLog)] == before

@@ -137,3 +137,23 @@ async def test_a_redemption_posts_the_merchants_pledged_share_once(
     assert await count(session, LedgerEntry, LedgerEntry.reference.like("redemption:%")) == 1
     page = (await client.get(FUND)).json()
     assert page["balance_fen"] == 500 and page["contributors"][0]["contributor_kind"] == "merchant"
+
+
+async def test_unknown_street_community_and_grant_are_404(client, session, street_admin) -> None:
+    import uuid
+
+    before = (await count(session, Grant), await count(session, Contribution), await count(session, LedgerEntry))
+    assert_problem(await client.get(f"/api/v1/community-fund/{uuid.uuid4()}"), 404, "communityfund.street_not_found")
+    body = {
+        "community_id": str(uuid.uuid4()),
+        "project": "邻里节",
+        "purpose": "场地与物料",
+        "amount_fen": 1_000,
+        "vouchers": [{"name": "预算表", "url": "https://files.example/budget.pdf"}],
+    }
+    resp = await client.post(f"{FUND}/grants", json=body, headers=street_admin.headers)
+    assert_problem(resp, 404, "communityfund.community_not_found")
+    resp = await client.post(f"{FUND}/grants/{uuid.uuid4()}/approve", headers=street_admin.headers)
+    assert_problem(resp, 404, "communityfund.grant_not_found")
+    after = (await count(session, Grant), await count(session, Contribution), await count(session, LedgerEntry))
+    assert after == before

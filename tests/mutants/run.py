@@ -69,8 +69,8 @@ MUTANTS = (
         "app/sla/supervision.py",
         "    if clock is None or clock.next_check_at is None or clock.next_check_at > now:\n",
         "    if clock is None:\n",
-        "tests/sla/test_concurrency.py",
-        "no due-time re-check after locking the clock (expected: not caught, see EXPECTED_SURVIVORS)",
+        "tests/sla/test_concurrency.py::test_a_stale_scan_leaves_a_clock_a_newer_scan_moved_on_alone",
+        "no due-time re-check after locking the clock: a stale scan moves a newer scan's clock back",
     ),
     Mutant(
         "outbox_no_skip_locked",
@@ -138,11 +138,6 @@ EXPECTED_SURVIVORS = {
     # serialisation. It is not redundant in general: two entries on one ledger with disjoint accounts race
     # for the chain head (head_seq/head_hash) and only the ledger lock orders them. Kept.
     "lock_ledger_no_for_update",
-    # After claiming a clock the scan re-reads it (populate_existing) and raises each step only if its time
-    # has come, and every insert is ON CONFLICT DO NOTHING with "created is None → tell nobody": a scan that
-    # passed a stale due check re-raises nothing and tells nobody, with or without the re-check. The
-    # re-check saves that work (and the clock row UPDATE); paused/ended clocks have their own check. Kept.
-    "sla_no_recheck",
 }
 
 

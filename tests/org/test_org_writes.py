@@ -124,3 +124,19 @@ async def test_explicit_null_for_a_required_field_is_422_and_changes_nothing(cli
     # Clearing an optional field is still allowed.
     resp = await client.patch(f"/api/v1/compounds/{JINHUA}", json={"address": None}, headers=admin.headers)
     assert resp.status_code == 200, resp.text
+
+
+async def test_updating_a_unit_that_does_not_exist_is_404_of_its_kind(client, session, make_actor) -> None:
+    import uuid
+
+    admin = await make_actor((Role.street_admin, STREET_ID))
+    before = (await count(session, AuditLog), await count(session, Grid), await count(session, Compound))
+    for path, code in (
+        ("grids", "org.grid_not_found"),
+        ("compounds", "org.compound_not_found"),
+        ("departments", "org.department_not_found"),
+        ("property-companies", "org.property_company_not_found"),
+    ):
+        resp = await client.patch(f"/api/v1/{path}/{uuid.uuid4()}", json={"name": "改名"}, headers=admin.headers)
+        assert_problem(resp, 404, code)
+    assert (await count(session, AuditLog), await count(session, Grid), await count(session, Compound)) == before

@@ -168,3 +168,67 @@ async def test_a_resumed_clock_meets_its_existing_reminder_and_tells_nobody_agai
     await session.refresh(resolve)
     assert resolve.next_check_at == resolve.due_at > clock.now()
     assert [r.getMessage() for r in caplog.records if r.name == "app.sla" and r.levelname == "ERROR"] == []
+
+
+async def test_a_stale_scan_leaves_a_clock_a_newer_scan_moved_on_alone(
+    client, people, settings, sessionmaker, session, monkeypatch, caplog
+) -> None:
+    """Scan A started earlier (its ``now`` is Saturday) and read the clock as due; before it claims it, scan B
+    (Monday, past the deadline) raises the 催办 and the level-1 督办 and moves the clock on to its level-2 time.
+    Under the lock A must see that the clock is no longer due at its ``now`` and leave it alone: it may neither
+    tell anyone nor move the clock back to the deadline B has already handled (a re-check missing does that)."""
+    cid = await dispatched_to_urban(client, people)
+    await ok(client, people.department, cid, "sign")  # only the resolve stage runs on
+    saturday = FrozenClock(datetime.fromisoformat("2026-10-10T14:00:00+08:00"))  # past 75 %, before the deadline
+    monday = FrozenClock(datetime.fromisoformat("2026-10-12T16:00:00+08:00"))  # past the deadline (15:00)
+
+    a_has_read = asyncio.Event()
+    release_a = asyncio.Event()
+
+    async def hold_the_first_scan() -> None:
+        if not a_has_read.is_set():
+            a_has_read.set()
+            await release_a.wait()
+
+    async def run_scan(at: FrozenClock) -> int:
+        with runtime(at, settings):
+            async with sessionmaker() as s:
+                return await service.scan(s, at.now())
+
+    monkeypatch.setattr(supervision, "scan_pause", hold_the_first_scan)
+    scan_a = asyncio.create_task(run_scan(saturday))
+    try:
+        await a_has_read.wait()  # A has its page (the resolve clock, due for its 催办) and holds no lock
+        assert await run_scan(monday) == 2  # B: the 催办 and the level-1 督办
+        resolve = (
+            await session.execute(
+                select(SlaClock).where(SlaClock.complaint_id == uuid.UUID(cid), SlaClock.stage == "resolve")
+            )
+        ).scalar_one()
+        assert resolve.next_check_at == resolve.escalate_at
+    finally:
+        release_a.set()  # never leave A waiting, even when B's part failed
+    assert await scan_a == 0
+
+    await session.refresh(resolve)
+    assert resolve.next_check_at == resolve.escalate_at  # not moved back to resolve.due_at
+    rows = (
+        await session.execute(
+            select(Supervision.kind, Supervision.level)
+            .where(Supervision.complaint_id == uuid.UUID(cid))
+            .order_by(Supervision.level)
+        )
+    ).all()
+    assert rows == [("remind", 0), ("supervise", 1)]
+    told = dict(
+        (
+            await session.execute(
+                select(Notification.event, func.count())
+                .where(Notification.user_id == people.department.user.id)
+                .where(Notification.event.in_(["task_reminded", "task_supervised"]))
+                .group_by(Notification.event)
+            )
+        ).all()
+    )
+    assert told == {"task_reminded": 1, "task_supervised": 1}
+    assert [r.getMessage() for r in caplog.records if r.name == "app.sla" and r.levelname == "ERROR"] == []

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.core.calendar import BusinessCalendar, add_working_days
 from app.notify.models import Notification
-from app.sla.models import SlaPolicy
+from app.sla.models import SlaExtension, SlaPolicy
 from tests.complaints.conftest import STREET_LIGHT, URBAN, assert_problem, detail, ok
 from tests.conftest import STREET_ID
 from tests.sla.conftest import counts, dispatched_to_urban
@@ -206,3 +206,47 @@ async def test_policies_read_and_update(client, people, make_actor, session) -> 
     seen = await detail(client, people.dispatcher, cid)
     resolve = next(s for s in seen["sla"]["stages"] if s["stage"] == "resolve")
     assert resolve["budget_minutes"] == 4 * 450
+
+
+async def test_sla_refusals_the_other_tests_do_not_reach(client, people, make_actor, session, clock) -> None:
+    """Resume without a pause, approve an extension after the stage ended, a past reply deadline, a policy
+    for a category that does not exist: each a problem with its own code, and nothing written."""
+    from app.identity.roles import Role
+
+    cid = await dispatched_to_urban(client, people)
+    await ok(client, people.department, cid, "sign")
+    version = (await detail(client, people.department, cid))["version"]
+    before = await counts(session)
+    resumed = await post(client, people.department, f"/complaints/{cid}/sla/resume", version=version)
+    assert_problem(resumed, 409, "sla.not_paused")
+    past = await post(
+        client,
+        people.supervisor,
+        f"/complaints/{cid}/supervisions",
+        instructions="请回复",
+        level=1,
+        reply_due_at="2020-01-01T09:00:00+08:00",
+    )
+    assert_problem(past, 422, "sla.invalid_reply_due")
+    admin = await make_actor((Role.street_admin, STREET_ID), nickname="管理员")
+    stage = {"amount": 1, "unit": "working_days"}
+    policy = {
+        "category_id": "00000000-0000-4000-8000-000000000001",
+        "urgency": "normal",
+        **{name: stage for name in ("accept", "sign", "resolve", "followup", "return")},
+    }
+    unknown = await client.put("/api/v1/sla/policies", json=policy, headers=admin.headers)
+    assert_problem(unknown, 422, "sla.unknown_category")
+    assert await counts(session) == before
+    assert (await detail(client, people.department, cid))["version"] == version
+
+    # An extension requested while the stage ran, decided after the lead unit resolved it: nothing to move.
+    ext = await post(client, people.department, f"/complaints/{cid}/extensions", working_days=2, reason="等材料")
+    assert ext.status_code == 201, ext.text
+    await ok(client, people.department, cid, "resolve", result_text="已修复")
+    before = await counts(session)
+    late = await post(client, people.supervisor, f"/extensions/{ext.json()['id']}/decision", approve=True, note="同意")
+    assert_problem(late, 409, "sla.no_running_deadline")
+    assert await counts(session) == before
+    row = (await session.execute(select(SlaExtension).where(SlaExtension.id == ext.json()["id"]))).scalar_one()
+    assert row.state == "pending" and row.decided_by is None

@@ -93,3 +93,54 @@ async def test_entry_dates_at_the_edges_of_the_range_filter(client, cast, fund) 
     assert [e["reference"] for e in resp.json()["items"]] == ["D-1"]
     resp = await client.get(f"{BASE}/entries?date_to=2000-01-01", headers=cast.owner.headers)
     assert resp.status_code == 200 and resp.json()["items"] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Codes no other test reaches: unknown entry and voucher, a reversed period, files over their limits
+
+
+async def test_unknown_entry_and_voucher_are_404(client, session, cast, fund) -> None:
+    import uuid
+
+    resp = await client.get(f"{BASE}/entries/{uuid.uuid4()}", headers=cast.owner.headers)
+    problem(resp, 404, "trustfund.entry_not_found")
+    resp = await client.get(f"{BASE}/vouchers/{uuid.uuid4()}", headers=cast.owner.headers)
+    problem(resp, 404, "trustfund.voucher_not_found")
+
+
+async def test_income_period_ending_before_it_starts_is_422(client, session, cast, fund) -> None:
+    resp = await client.post(
+        f"{BASE}/incomes",
+        json={
+            "kind": "property_fee",
+            "amount_fen": 10_000,
+            "reference": "FEE-P",
+            "period_start": "2026-03-31",
+            "period_end": "2026-03-01",
+        },
+        headers=cast.manager.headers,
+    )
+    problem(resp, 422, "trustfund.invalid_period")
+    assert await tx_count(session) == 0
+
+
+async def test_csv_and_voucher_over_their_limits_are_413_and_store_nothing(
+    client, session, settings, cast, fund
+) -> None:
+    from app.trustfund.models import Voucher
+    from app.trustfund.router import MAX_CSV_BYTES
+    from app.trustfund.vouchers import MAX_VOUCHER_BYTES
+
+    big_csv = "reference,kind,amount,description\n" + "x" * MAX_CSV_BYTES
+    problem(await post_csv(client, cast, big_csv, dry_run=False), 413, "trustfund.csv_too_large")
+    assert await tx_count(session) == 0
+    tx = await income(client, cast)
+    resp = await client.post(
+        f"{BASE}/entries/{tx['id']}/vouchers",
+        files={"file": ("big.jpg", b"\xff\xd8\xff\xe0" + b"\0" * MAX_VOUCHER_BYTES, "image/jpeg")},
+        headers=cast.manager.headers,
+    )
+    problem(resp, 413, "trustfund.image_too_large")
+    assert (await session.execute(select(func.count()).select_from(Voucher))).scalar_one() == 0
+    stored = settings.media_dir / "trustfund"
+    assert not stored.exists() or [p for p in stored.rglob("*") if p.is_file()] == []
