@@ -34,8 +34,10 @@ typecheck: $(STAMP)
 openapi-validate: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi/openapi.json
 
+# One pytest-xdist worker per core: each builds its own template database on the shared server.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # Hot paths against a raw asyncpg floor (bench/README.md); seeds ./var/bench once (~4 min), then ~3 min a run.
 bench: $(RUNTIME)

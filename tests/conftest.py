@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -45,7 +48,23 @@ def _full_run(session: pytest.Session) -> bool:
     if not args or any("::" in a or Path(a).resolve() not in (root, tests) for a in args):
         return False
     option = session.config.option
-    return _deselected == 0 and not getattr(option, "keyword", "") and not getattr(option, "markexpr", "")
+    # Under pytest-xdist deselection happens in the workers: the controller reads the options that cause it.
+    selectors = ("keyword", "markexpr", "deselect", "lf")
+    return _deselected == 0 and not any(getattr(option, name, None) for name in selectors)
+
+
+_ANSWERED_DIR = "codes_answered_dir"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Under pytest-xdist: give every worker one folder of the run to leave the codes it answered in."""
+    config = node.config
+    if not hasattr(config, "_codes_answered_dir"):
+        root = Path(__file__).resolve().parents[1] / "var" / "test" / "codes-answered"
+        root.mkdir(parents=True, exist_ok=True)
+        config._codes_answered_dir = tempfile.mkdtemp(dir=root)
+    node.workerinput[_ANSWERED_DIR] = config._codes_answered_dir
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -54,14 +73,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     Writes var/test/problem-codes-untested.txt (the codes no test answered) and fails the run (exit status 1)
     when a code is neither answered nor listed, or a listed code was answered after all (the list is stale).
     A partial run (some files, -k, -m) judges nothing: only the whole suite can tell a code is never raised.
+    Under pytest-xdist each worker leaves its codes in a shared folder and the controller judges their union.
     """
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        folder = Path(workerinput[_ANSWERED_DIR])
+        (folder / f"{workerinput['workerid']}.txt").write_text("\n".join(sorted(errors.CODES_ANSWERED)), "utf-8")
+        return
+    answered = set(errors.CODES_ANSWERED)
+    shared = getattr(session.config, "_codes_answered_dir", None)
+    if shared is not None:
+        for part in Path(shared).glob("*.txt"):
+            answered.update(line for line in part.read_text("utf-8").splitlines() if line)
+        shutil.rmtree(shared, ignore_errors=True)
     if exitstatus != 0 or not _full_run(session):
         return
-    untested = sorted(set(errors.PROBLEM_TYPES) - errors.CODES_ANSWERED)
+    untested = sorted(set(errors.PROBLEM_TYPES) - answered)
     out = Path(__file__).resolve().parents[1] / "var" / "test" / "problem-codes-untested.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(f"{code}\n" for code in untested), encoding="utf-8")
-    problems = judge(set(errors.PROBLEM_TYPES), errors.CODES_ANSWERED, untriggerable())
+    problems = judge(set(errors.PROBLEM_TYPES), answered, untriggerable())
     if problems:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
