@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import errors, repository
@@ -248,25 +247,18 @@ async def list_for(
 ) -> tuple[list[ComplaintSummary], str | None]:
     """queue: ``mine`` (a resident's own), ``all`` (everything the caller may read), ``dispatch``, ``work``
     or ``work:<unit_type>`` (grid / department / property_company work queues)."""
-    scope: ColumnElement[bool] | None = None
     # A resident's "all" is their own: the complaints they follow (owner, or a merged duplicate's owner).
     mine_only = queue == "mine" or (queue == "all" and not principal.is_staff)
-    if queue in ("mine", "all"):
-        pass
-    elif queue == "dispatch":
-        streets = principal.scope_ids(Role.street_dispatcher, Role.street_supervisor)
-        if not streets:
+    narrowed: str | None = None
+    if queue == "dispatch":
+        if not principal.scope_ids(Role.street_dispatcher, Role.street_supervisor):
             raise forbidden("只有街道派单员和督办员可以查看派单队列")
-        scope = and_(Complaint.street_id.in_(streets), Complaint.state.in_([s.value for s in DISPATCH_QUEUE]))
-    else:
-        unit_type = queue.split(":", 1)[1] if ":" in queue else None
+        narrowed = queue
+    elif queue not in ("mine", "all"):
         if not principal.is_staff:
             raise forbidden("只有办理单位可以查看工作队列")
-        scope = and_(
-            repository.work_queue_of(principal, unit_type),
-            Complaint.state.in_(["dispatched", "in_progress", "pending_verification"]),
-        )
+        narrowed = queue
     rows, cursor = await repository.list_complaints(
-        session, principal, filters, params, scope=scope, mine_only=mine_only, now=_now()
+        session, principal, filters, params, queue=narrowed, mine_only=mine_only, now=_now()
     )
     return [_summary(r) for r in rows], cursor
