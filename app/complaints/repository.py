@@ -29,11 +29,13 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union,
     update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.complaints.models import (
     Complaint,
@@ -47,7 +49,8 @@ from app.complaints.models import (
 )
 from app.complaints.workflow import DISPATCH_QUEUE
 from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor
-from app.identity.api import Principal, Role
+from app.identity.api import Principal, Role, directory
+from app.org import api as org
 
 STREET_ROLES = (Role.street_dispatcher, Role.street_supervisor, Role.street_admin)
 COMMUNITY_ROLES = (Role.community_staff, Role.community_secretary)
@@ -130,6 +133,63 @@ async def get_readable(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class Detail:
+    """What the complaint detail reads in one statement besides its assignments, photos and clocks."""
+
+    complaint: Complaint
+    category: ComplaintCategory
+    follows: bool
+    staff_role: Role | None
+    rating: ComplaintRating | None
+
+
+@lru_cache(maxsize=128)
+def _detail_statement(scopes: frozenset[str]) -> Select[Any]:
+    """``get_readable`` + ``is_follower`` + ``staff_role_for`` + the category + the latest rating, prebuilt per
+    shape of the caller's scopes (``_scope_values``); values bound per request."""
+    rules = _staff_rules(dict.fromkeys(scopes))
+    user = bindparam("user_id", type_=_ID)
+    follows = exists().where(ComplaintFollower.complaint_id == Complaint.id, ComplaintFollower.user_id == user)
+    staff_role: ColumnElement[Any] = (
+        case(*((clause, literal(r.value)) for r, clause in rules), else_=null()) if rules else null()
+    )
+    rating = aliased(
+        ComplaintRating,
+        select(ComplaintRating)
+        .where(ComplaintRating.complaint_id == Complaint.id)
+        .order_by(ComplaintRating.round.desc())
+        .limit(1)
+        .lateral("latest_rating"),
+    )
+    return (
+        select(Complaint, ComplaintCategory, follows.label("follows"), staff_role.label("staff_role"), rating)
+        .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
+        .outerjoin(rating, true())
+        .where(
+            Complaint.id == bindparam("complaint_id", type_=_ID),
+            or_(follows, Complaint.created_by == user, *(clause for _, clause in rules)),
+        )
+    )
+
+
+async def readable_detail(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> Detail | None:
+    """The complaint if the caller may read it (``readable_by``), with what its detail shows: one statement."""
+    scopes = _scope_values(principal)
+    values: dict[str, Any] = {"user_id": principal.user_id, "complaint_id": complaint_id, **scopes}
+    stmt = _detail_statement(frozenset(scopes) - {"other_streets"})
+    row = (await session.execute(stmt, values)).one_or_none()
+    if row is None:
+        return None
+    return Detail(
+        complaint=row[0],
+        category=row[1],
+        follows=bool(row[2]),
+        staff_role=Role(row[3]) if row[3] is not None else None,
+        rating=row[4],
+    )
+
+
 async def lock_complaints(session: AsyncSession, complaint_ids: Iterable[uuid.UUID]) -> None:
     """Lock several complaints in one statement, in id order (the same order for every caller: no deadlock).
 
@@ -196,6 +256,28 @@ async def active_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> 
         .order_by(ComplaintAssignment.role.desc(), ComplaintAssignment.created_at, ComplaintAssignment.id)
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+# The detail's assignments with their unit's and person's names, in one statement (it was one look-up per
+# unit and one for the names).
+_NAMED_ASSIGNMENTS = (
+    select(
+        ComplaintAssignment,
+        org.unit_name_of(ComplaintAssignment.unit_type, ComplaintAssignment.unit_id).label("unit_name"),
+        directory.display_name_of(ComplaintAssignment.person_id).label("person_name"),
+    )
+    .where(ComplaintAssignment.complaint_id == bindparam("complaint_id"), ComplaintAssignment.active.is_(True))
+    .order_by(ComplaintAssignment.role.desc(), ComplaintAssignment.created_at, ComplaintAssignment.id)
+)
+
+
+async def named_assignments(
+    session: AsyncSession, complaint_id: uuid.UUID
+) -> list[tuple[ComplaintAssignment, str | None, str | None]]:
+    """The active assignments (like ``active_assignments``), each with its unit's name and its person's
+    display name (None when the unit or person does not exist)."""
+    rows = await session.execute(_NAMED_ASSIGNMENTS, {"complaint_id": complaint_id})
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def deactivate_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> None:
@@ -589,7 +671,9 @@ def _bare_statement(shape: _Shape) -> Select[Any]:
             sub = sub.where(
                 or_(Complaint.created_at < after_at, and_(Complaint.created_at == after_at, Complaint.id < after_id))
             )
-        keyed.append(sub.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(bindparam("fetch", type_=Integer())))
+        keyed.append(
+            sub.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(bindparam("fetch", type_=Integer()))
+        )
     candidates = union(*keyed).subquery("candidates") if len(keyed) > 1 else keyed[0].subquery("candidates")
     return (
         select(
@@ -617,7 +701,11 @@ def _bare_statement(shape: _Shape) -> Select[Any]:
 
 @lru_cache(maxsize=256)
 def _page_statement(shape: _Shape) -> Select[Any]:
-    return _bare_statement(shape).order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(bindparam("fetch", type_=Integer()))
+    return (
+        _bare_statement(shape)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .limit(bindparam("fetch", type_=Integer()))
+    )
 
 
 def _shape_and_values(
