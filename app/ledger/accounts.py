@@ -166,6 +166,18 @@ async def get_balance(session: AsyncSession, account_id: uuid.UUID) -> Balance:
     return balance_of(account)
 
 
+async def balance_by_code(session: AsyncSession, ledger_id: uuid.UUID, code: str) -> Balance | None:
+    """``get_balance`` of the account named by its code: one row read (the look-up and the read in one)."""
+    account = (
+        await session.execute(
+            select(LedgerAccount)
+            .where(LedgerAccount.ledger_id == ledger_id, LedgerAccount.code == code)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    return balance_of(account) if account is not None else None
+
+
 def _normal_side(normal_balance: str, raw_debits_minus_credits: int) -> int:
     return -raw_debits_minus_credits if normal_balance == "credit" else raw_debits_minus_credits
 
