@@ -22,9 +22,12 @@ from app.trustfund.models import (
     Voucher,
 )
 
+# Prebuilt: every trust-fund request opens its fund by compound (building the comparison was ~3 % of a read).
+_FUND_BY_COMPOUND = select(TrustFund).where(TrustFund.compound_id == bindparam("compound_id"))
+
 
 async def fund_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> TrustFund | None:
-    return (await session.execute(select(TrustFund).where(TrustFund.compound_id == compound_id))).scalar_one_or_none()
+    return (await session.execute(_FUND_BY_COMPOUND, {"compound_id": compound_id})).scalar_one_or_none()
 
 
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
