@@ -353,11 +353,20 @@ async def unattached_photos(
     return list((await session.execute(stmt)).scalars().all())
 
 
+# Prebuilt: the detail and the timeline read them on every request.
+_PHOTOS = {
+    public_only: select(ComplaintPhoto)
+    .where(
+        ComplaintPhoto.complaint_id == bindparam("complaint_id"),
+        *([ComplaintPhoto.public.is_(True)] if public_only else []),
+    )
+    .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+    for public_only in (False, True)
+}
+
+
 async def photos_of(session: AsyncSession, complaint_id: uuid.UUID, *, public_only: bool) -> list[ComplaintPhoto]:
-    stmt = select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == complaint_id)
-    if public_only:
-        stmt = stmt.where(ComplaintPhoto.public.is_(True))
-    return list((await session.execute(stmt.order_by(ComplaintPhoto.created_at, ComplaintPhoto.id))).scalars().all())
+    return list((await session.execute(_PHOTOS[public_only], {"complaint_id": complaint_id})).scalars().all())
 
 
 async def get_photo(session: AsyncSession, photo_id: uuid.UUID) -> ComplaintPhoto | None:
