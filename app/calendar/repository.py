@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import column, delete, func, select, table
+from sqlalchemy import Integer, String, bindparam, cast, column, delete, func, null, select, table, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,16 +17,28 @@ from app.core.pagination import PageParams, keyset_page
 _streets = table("streets", column("id"))
 
 
-async def override_map(session: AsyncSession, street_id: uuid.UUID) -> dict[date, bool]:
-    rows = await session.execute(
-        select(CalendarOverride.day, CalendarOverride.kind).where(CalendarOverride.street_id == street_id)
-    )
-    return {r.day: r.kind == "workday" for r in rows}
+# A street's overrides and declared years in one round trip (the calendar is read on every detail and SLA
+# step): rows (day, kind, NULL) for overrides and (NULL, NULL, year) for years.
+_CALENDAR = union_all(
+    select(CalendarOverride.day, CalendarOverride.kind, cast(null(), Integer).label("year")).where(
+        CalendarOverride.street_id == bindparam("street_id")
+    ),
+    select(cast(null(), CalendarOverride.day.type), cast(null(), String), CalendarYear.year).where(
+        CalendarYear.street_id == bindparam("street_id")
+    ),
+)
 
 
-async def declared_years(session: AsyncSession, street_id: uuid.UUID) -> set[int]:
-    rows = await session.execute(select(CalendarYear.year).where(CalendarYear.street_id == street_id))
-    return {int(y) for (y,) in rows}
+async def calendar_rows(session: AsyncSession, street_id: uuid.UUID) -> tuple[dict[date, bool], set[int]]:
+    """``override_map`` and ``declared_years`` in one statement."""
+    overrides: dict[date, bool] = {}
+    years: set[int] = set()
+    for day, kind, year in await session.execute(_CALENDAR, {"street_id": street_id}):
+        if year is not None:
+            years.add(int(year))
+        else:
+            overrides[day] = kind == "workday"
+    return overrides, years
 
 
 async def list_overrides(

@@ -27,7 +27,7 @@ _SESSION_MEMO = "calendar.loaded"
 
 
 async def load_calendar(session: AsyncSession, settings: Settings, street_id: uuid.UUID) -> BusinessCalendar:
-    """The street's calendar: two small queries (once per session), then every check is in memory."""
+    """The street's calendar: one small query (once per session), then every check is in memory."""
     from zoneinfo import ZoneInfo
 
     memo: dict[tuple[uuid.UUID, str, str], BusinessCalendar] = session.info.setdefault(_SESSION_MEMO, {})
@@ -35,11 +35,12 @@ async def load_calendar(session: AsyncSession, settings: Settings, street_id: uu
     cached = memo.get(key)
     if cached is not None:
         return cached
+    overrides, years = await repository.calendar_rows(session, street_id)
     calendar = BusinessCalendar(
         tz=ZoneInfo(settings.timezone),
         periods=parse_working_hours(settings.working_hours),
-        overrides=await repository.override_map(session, street_id),
-        declared_years=frozenset(await repository.declared_years(session, street_id)),
+        overrides=overrides,
+        declared_years=frozenset(years),
     )
     memo[key] = calendar
     return calendar

@@ -1,33 +1,36 @@
-"""Every complaints query. Row-level visibility lives in ONE place: ``readable_by(principal)``."""
+"""Every complaints query. Row-level visibility lives in ONE place: ``readable_by(principal)`` (its scope rules in
+``scopes``); the lists are in ``lists``, text search in ``search``, re-exported here."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
+    bindparam,
     case,
-    cast,
     exists,
-    false,
     func,
     literal,
     null,
     or_,
     select,
-    union,
+    true,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from app.complaints.lists import ListFilters as ListFilters
+from app.complaints.lists import list_complaints as list_complaints
+from app.complaints.lists import list_statement as list_statement
 from app.complaints.models import (
     Complaint,
     ComplaintAssignment,
@@ -38,34 +41,15 @@ from app.complaints.models import (
     ComplaintPhoto,
     ComplaintRating,
 )
-from app.core.pagination import PageParams, decode_cursor, invalid_cursor, keyset_page
-from app.identity.api import Principal, Role
-
-STREET_ROLES = (Role.street_dispatcher, Role.street_supervisor, Role.street_admin)
-COMMUNITY_ROLES = (Role.community_staff, Role.community_secretary)
-DEPARTMENT_ROLES = (Role.department_handler, Role.department_head)
-
-
-def _assigned(unit_type: str, unit_ids: Iterable[uuid.UUID], *, active_only: bool = False) -> ColumnElement[bool]:
-    conditions = [
-        ComplaintAssignment.complaint_id == Complaint.id,
-        ComplaintAssignment.unit_type == unit_type,
-        ComplaintAssignment.unit_id.in_(list(unit_ids)),
-    ]
-    if active_only:
-        conditions.append(ComplaintAssignment.active.is_(True))
-    return exists().where(*conditions)
-
-
-def _property_assigned(*, active_only: bool = False) -> ColumnElement[bool]:
-    conditions = [
-        ComplaintAssignment.complaint_id == Complaint.id,
-        ComplaintAssignment.unit_type == "property_company",
-        ComplaintAssignment.unit_id == Complaint.property_company_id,
-    ]
-    if active_only:
-        conditions.append(ComplaintAssignment.active.is_(True))
-    return exists().where(*conditions)
+from app.complaints.scopes import _ID, _scope_values, _staff_rules, _work_rules
+from app.complaints.scopes import COMMUNITY_ROLES as COMMUNITY_ROLES
+from app.complaints.scopes import DEPARTMENT_ROLES as DEPARTMENT_ROLES
+from app.complaints.scopes import STREET_ROLES as STREET_ROLES
+from app.complaints.search import search_tokens as search_tokens
+from app.complaints.search import search_vector as search_vector
+from app.complaints.search import text_search as text_search
+from app.identity.api import Principal, Role, directory
+from app.org import api as org
 
 
 def staff_access(principal: Principal) -> list[tuple[Role, ColumnElement[bool]]]:
@@ -79,26 +63,7 @@ def staff_access(principal: Principal) -> list[tuple[Role, ColumnElement[bool]]]
       complaints dispatched to their grid; departments: complaints dispatched to them; property managers:
       complaints of their compound dispatched to its property company.
     """
-    branches: list[tuple[Role, ColumnElement[bool]]] = []
-    for role in STREET_ROLES:
-        streets = principal.scope_ids(role)
-        if streets:
-            branches.append((role, Complaint.street_id.in_(streets)))
-    for role in COMMUNITY_ROLES:
-        communities = principal.scope_ids(role)
-        if communities:
-            branches.append((role, Complaint.community_id.in_(communities)))
-    grids = principal.scope_ids(Role.grid_worker)
-    if grids:
-        branches.append((Role.grid_worker, or_(Complaint.grid_id.in_(grids), _assigned("grid", grids))))
-    for role in DEPARTMENT_ROLES:
-        departments = principal.scope_ids(role)
-        if departments:
-            branches.append((role, _assigned("department", departments)))
-    compounds = principal.scope_ids(Role.property_manager)
-    if compounds:
-        branches.append((Role.property_manager, and_(Complaint.compound_id.in_(compounds), _property_assigned())))
-    return branches
+    return _staff_rules(_scope_values(principal))
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:
@@ -129,21 +94,7 @@ async def staff_role_for(session: AsyncSession, principal: Principal, complaint_
 
 def work_queue_of(principal: Principal, unit_type: str | None = None) -> ColumnElement[bool]:
     """Complaints actively assigned to one of the caller's units (or awaiting the caller's 核查)."""
-    clauses: list[ColumnElement[bool]] = []
-    grids = principal.scope_ids(Role.grid_worker)
-    if grids and unit_type in (None, "grid"):
-        clauses.append(_assigned("grid", grids, active_only=True))
-        clauses.append(and_(Complaint.grid_id.in_(grids), Complaint.state == "pending_verification"))
-    departments = principal.scope_ids(*DEPARTMENT_ROLES)
-    if departments and unit_type in (None, "department"):
-        clauses.append(_assigned("department", departments, active_only=True))
-    compounds = principal.scope_ids(Role.property_manager)
-    if compounds and unit_type in (None, "property_company"):
-        clauses.append(and_(Complaint.compound_id.in_(compounds), _property_assigned(active_only=True)))
-    streets = principal.scope_ids(*STREET_ROLES)
-    if streets and unit_type in (None, "street"):
-        clauses.append(_assigned("street", streets, active_only=True))
-    return or_(*clauses) if clauses else false()
+    return _work_rules(_scope_values(principal), unit_type)
 
 
 async def get_readable(
@@ -153,6 +104,63 @@ async def get_readable(
     if for_update:
         stmt = stmt.with_for_update(of=Complaint).execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What the complaint detail reads in one statement besides its assignments, photos and clocks."""
+
+    complaint: Complaint
+    category: ComplaintCategory
+    follows: bool
+    staff_role: Role | None
+    rating: ComplaintRating | None
+
+
+@lru_cache(maxsize=128)
+def _detail_statement(scopes: frozenset[str]) -> Select[Any]:
+    """``get_readable`` + ``is_follower`` + ``staff_role_for`` + the category + the latest rating, prebuilt per
+    shape of the caller's scopes (``_scope_values``); values bound per request."""
+    rules = _staff_rules(dict.fromkeys(scopes))
+    user = bindparam("user_id", type_=_ID)
+    follows = exists().where(ComplaintFollower.complaint_id == Complaint.id, ComplaintFollower.user_id == user)
+    staff_role: ColumnElement[Any] = (
+        case(*((clause, literal(r.value)) for r, clause in rules), else_=null()) if rules else null()
+    )
+    rating = aliased(
+        ComplaintRating,
+        select(ComplaintRating)
+        .where(ComplaintRating.complaint_id == Complaint.id)
+        .order_by(ComplaintRating.round.desc())
+        .limit(1)
+        .lateral("latest_rating"),
+    )
+    return (
+        select(Complaint, ComplaintCategory, follows.label("follows"), staff_role.label("staff_role"), rating)
+        .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
+        .outerjoin(rating, true())
+        .where(
+            Complaint.id == bindparam("complaint_id", type_=_ID),
+            or_(follows, Complaint.created_by == user, *(clause for _, clause in rules)),
+        )
+    )
+
+
+async def readable_detail(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> Detail | None:
+    """The complaint if the caller may read it (``readable_by``), with what its detail shows: one statement."""
+    scopes = _scope_values(principal)
+    values: dict[str, Any] = {"user_id": principal.user_id, "complaint_id": complaint_id, **scopes}
+    stmt = _detail_statement(frozenset(scopes) - {"other_streets"})
+    row = (await session.execute(stmt, values)).one_or_none()
+    if row is None:
+        return None
+    return Detail(
+        complaint=row[0],
+        category=row[1],
+        follows=bool(row[2]),
+        staff_role=Role(row[3]) if row[3] is not None else None,
+        rating=row[4],
+    )
 
 
 async def lock_complaints(session: AsyncSession, complaint_ids: Iterable[uuid.UUID]) -> None:
@@ -221,6 +229,28 @@ async def active_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> 
         .order_by(ComplaintAssignment.role.desc(), ComplaintAssignment.created_at, ComplaintAssignment.id)
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+# The detail's assignments with their unit's and person's names, in one statement (it was one look-up per
+# unit and one for the names).
+_NAMED_ASSIGNMENTS = (
+    select(
+        ComplaintAssignment,
+        org.unit_name_of(ComplaintAssignment.unit_type, ComplaintAssignment.unit_id).label("unit_name"),
+        directory.display_name_of(ComplaintAssignment.person_id).label("person_name"),
+    )
+    .where(ComplaintAssignment.complaint_id == bindparam("complaint_id"), ComplaintAssignment.active.is_(True))
+    .order_by(ComplaintAssignment.role.desc(), ComplaintAssignment.created_at, ComplaintAssignment.id)
+)
+
+
+async def named_assignments(
+    session: AsyncSession, complaint_id: uuid.UUID
+) -> list[tuple[ComplaintAssignment, str | None, str | None]]:
+    """The active assignments (like ``active_assignments``), each with its unit's name and its person's
+    display name (None when the unit or person does not exist)."""
+    rows = await session.execute(_NAMED_ASSIGNMENTS, {"complaint_id": complaint_id})
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def deactivate_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> None:
@@ -296,233 +326,24 @@ async def unattached_photos(
     return list((await session.execute(stmt)).scalars().all())
 
 
+# Prebuilt: the detail and the timeline read them on every request.
+_PHOTOS = {
+    public_only: select(ComplaintPhoto)
+    .where(
+        ComplaintPhoto.complaint_id == bindparam("complaint_id"),
+        *([ComplaintPhoto.public.is_(True)] if public_only else []),
+    )
+    .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+    for public_only in (False, True)
+}
+
+
 async def photos_of(session: AsyncSession, complaint_id: uuid.UUID, *, public_only: bool) -> list[ComplaintPhoto]:
-    stmt = select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == complaint_id)
-    if public_only:
-        stmt = stmt.where(ComplaintPhoto.public.is_(True))
-    return list((await session.execute(stmt.order_by(ComplaintPhoto.created_at, ComplaintPhoto.id))).scalars().all())
+    return list((await session.execute(_PHOTOS[public_only], {"complaint_id": complaint_id})).scalars().all())
 
 
 async def get_photo(session: AsyncSession, photo_id: uuid.UUID) -> ComplaintPhoto | None:
     return await session.get(ComplaintPhoto, photo_id)
-
-
-# ---- text search: character unigrams and bigrams in a GIN-indexed tsvector (no extension needed) ----
-
-_RUNS = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-def search_tokens(*texts: str | None) -> str:
-    tokens: set[str] = set()
-    for text_ in texts:
-        for run in _RUNS.findall((text_ or "").lower()):
-            if run.isascii():
-                tokens.add(run)
-            else:
-                tokens.update(run)
-                tokens.update(run[i : i + 2] for i in range(len(run) - 1))
-    return " ".join(sorted(tokens))
-
-
-def search_vector(*texts: str | None) -> ColumnElement[Any]:
-    return cast(search_tokens(*texts), TSVECTOR)
-
-
-def _search_query(q: str) -> str | None:
-    terms: list[str] = []
-    for run in _RUNS.findall(q.lower()):
-        if run.isascii():
-            terms.append(f"{run}:*")
-        elif len(run) == 1:
-            terms.append(run)
-        else:
-            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return " & ".join(dict.fromkeys(terms)) or None
-
-
-def _like_pattern(q: str) -> str:
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def text_search(q: str) -> ColumnElement[bool]:
-    q = q.strip()
-    by_number = Complaint.number == q.upper()
-    query = _search_query(q)
-    if query is None:
-        return by_number
-    pattern = _like_pattern(q)
-    return or_(
-        by_number,
-        and_(
-            Complaint.search_vector.op("@@")(cast(query, TSQUERY)),
-            or_(Complaint.description.ilike(pattern), Complaint.address_text.ilike(pattern)),
-        ),
-    )
-
-
-# ---- lists ----
-
-
-@dataclass(frozen=True)
-class ListFilters:
-    states: tuple[str, ...] = ()
-    category_id: uuid.UUID | None = None
-    community_id: uuid.UUID | None = None
-    grid_id: uuid.UUID | None = None
-    compound_id: uuid.UUID | None = None
-    channel: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    overdue: bool | None = None
-    q: str | None = None
-
-
-def _filtered(stmt: Select[Any], f: ListFilters, now: datetime) -> Select[Any]:
-    if f.states:
-        stmt = stmt.where(Complaint.state.in_(f.states))
-    if f.category_id is not None:
-        children = select(ComplaintCategory.id).where(ComplaintCategory.parent_id == f.category_id)
-        stmt = stmt.where(or_(Complaint.category_id == f.category_id, Complaint.category_id.in_(children)))
-    if f.community_id is not None:
-        stmt = stmt.where(Complaint.community_id == f.community_id)
-    if f.grid_id is not None:
-        stmt = stmt.where(Complaint.grid_id == f.grid_id)
-    if f.compound_id is not None:
-        stmt = stmt.where(Complaint.compound_id == f.compound_id)
-    if f.channel is not None:
-        stmt = stmt.where(Complaint.channel == f.channel)
-    if f.created_from is not None:
-        stmt = stmt.where(Complaint.created_at >= f.created_from)
-    if f.created_to is not None:
-        stmt = stmt.where(Complaint.created_at < f.created_to)
-    if f.overdue is not None:
-        # Placeholder until the 督办 module fills due_at: overdue = past due and not yet 办结.
-        late = and_(
-            Complaint.due_at.is_not(None),
-            Complaint.due_at < now,
-            Complaint.resolved_at.is_(None),
-            Complaint.state.not_in(["rejected", "closed", "withdrawn", "merged"]),
-        )
-        stmt = stmt.where(late if f.overdue else ~late)
-    if f.q:
-        stmt = stmt.where(text_search(f.q))
-    return stmt
-
-
-def _summary_key(row: Any) -> tuple[datetime, uuid.UUID]:
-    return (row.created_at, row.id)
-
-
-def list_branches(principal: Principal, *, mine_only: bool = False) -> list[ColumnElement[bool]]:
-    """``readable_by`` split into branches that each have an index serving ``ORDER BY created_at DESC, id DESC``.
-
-    An OR of them (follower EXISTS, ``created_by``, ``street_id IN``) has no such index: every page would
-    scan the table. ``list_complaints`` runs one keyset subquery per branch, each with its own LIMIT, and
-    pages over their UNION. The branches:
-
-    * each staff scope clause of ``staff_access`` (street → ``ix_complaints_street_created`` ...);
-    * the complaints the caller follows (owner, merged duplicate): ``ix_complaint_followers_user``;
-    * the complaints the caller registered, in the streets where they hold a role other than a street
-      role (there is no index on ``created_by``; registering needs a role in the complaint's street, and a
-      street role already lists its whole street). A registrar who holds no role in that street any more
-      still opens the complaint by id (``readable_by``) but no longer lists it.
-
-    ``mine_only``: just the followed ones (a resident's own complaints).
-    """
-    followed = Complaint.id.in_(
-        select(ComplaintFollower.complaint_id).where(ComplaintFollower.user_id == principal.user_id)
-    )
-    if mine_only:
-        return [followed]
-    branches = [clause for _, clause in staff_access(principal)]
-    branches.append(followed)
-    other_streets = principal.street_ids() - principal.scope_ids(*STREET_ROLES)
-    if other_streets:
-        branches.append(and_(Complaint.created_by == principal.user_id, Complaint.street_id.in_(other_streets)))
-    return branches
-
-
-_KEY: list[Any] = [Complaint.id, Complaint.created_at]
-
-
-def _after_key(cursor: str) -> ColumnElement[bool]:
-    created_at, id_ = decode_cursor(cursor, 2)
-    if not (isinstance(created_at, datetime) and created_at.tzinfo is not None and isinstance(id_, uuid.UUID)):
-        raise invalid_cursor()
-    return or_(Complaint.created_at < created_at, and_(Complaint.created_at == created_at, Complaint.id < id_))
-
-
-def list_statement(
-    principal: Principal,
-    filters: ListFilters,
-    params: PageParams,
-    *,
-    scope: ColumnElement[bool] | None = None,
-    mine_only: bool = False,
-    now: datetime,
-) -> Select[Any]:
-    """The list query before keyset ordering: the UNION of one keyset subquery per visibility branch
-    (``list_branches``), each ordered and limited on its own index, so no page scans the table. For a
-    street dispatcher the street branch plans as (``tests/complaints/test_list_plan.py``)::
-
-        Limit -> Index Scan Backward using ix_complaints_street_created on complaints
-                   Index Cond: (street_id = ANY (...))
-    """
-    keyed: list[Select[Any]] = []
-    for branch in list_branches(principal, mine_only=mine_only):
-        sub: Select[Any] = select(*_KEY).where(branch)
-        if scope is not None:
-            sub = sub.where(scope)
-        sub = _filtered(sub, filters, now)
-        if params.cursor is not None:
-            sub = sub.where(_after_key(params.cursor))
-        keyed.append(sub.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(params.limit + 1))
-    candidates = union(*keyed).subquery("candidates") if len(keyed) > 1 else keyed[0].subquery("candidates")
-    stmt = (
-        select(
-            Complaint.id,
-            Complaint.number,
-            Complaint.state,
-            Complaint.category_id,
-            ComplaintCategory.name.label("category_name"),
-            Complaint.channel,
-            func.left(Complaint.description, 60).label("excerpt"),
-            Complaint.community_id,
-            Complaint.grid_id,
-            Complaint.compound_id,
-            Complaint.lead_unit_type,
-            Complaint.lead_unit_id,
-            Complaint.version,
-            Complaint.created_at,
-            Complaint.updated_at,
-            Complaint.due_at,
-        )
-        .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
-        .where(Complaint.id.in_(select(candidates.c.id)))
-    )
-    return stmt
-
-
-async def list_complaints(
-    session: AsyncSession,
-    principal: Principal,
-    filters: ListFilters,
-    params: PageParams,
-    *,
-    scope: ColumnElement[bool] | None = None,
-    mine_only: bool = False,
-    now: datetime,
-) -> tuple[list[Any], str | None]:
-    """Keyset page (newest first) of complaints the caller may read, narrowed by ``scope`` and ``filters``."""
-    return await keyset_page(
-        session,
-        list_statement(principal, filters, params, scope=scope, mine_only=mine_only, now=now),
-        key_columns=[Complaint.created_at, Complaint.id],
-        key_of=_summary_key,
-        params=params,
-        descending=True,
-        scalars=False,
-    )
 
 
 async def due_for_auto_close(session: AsyncSession, resolved_before: datetime, limit: int) -> list[Complaint]:

@@ -6,17 +6,18 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import errors, repository
-from app.complaints.actors import _SEES_CONTACT, STAFF_ACTORS, _actors, _now
+from app.complaints.actors import _SEES_CONTACT, STAFF_ACTORS, _actors, _now, actors_for
 from app.complaints.categories import _category_out, suggest
-from app.complaints.commands import _unit_name
 from app.complaints.events import EVENT_TITLES
 from app.complaints.models import (
     Complaint,
+    ComplaintAssignment,
+    ComplaintCategory,
     ComplaintEvent,
+    ComplaintRating,
 )
 from app.complaints.photos import _photo_out
 from app.complaints.repository import ListFilters
@@ -69,38 +70,54 @@ async def _deadline_view(session: AsyncSession, complaint: Complaint) -> SlaOut 
 
 
 async def get_view(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> ComplaintOut:
-    complaint = await repository.get_readable(session, principal, complaint_id)
-    if complaint is None:
+    """The detail for GET: the complaint, visibility, the caller's relations, category and latest rating in
+    one prebuilt statement (``repository.readable_detail``), then the named assignments, photos and clocks."""
+    detail = await repository.readable_detail(session, principal, complaint_id)
+    if detail is None:
         raise errors.not_found()
-    return await view(session, principal, complaint)
+    c = detail.complaint
+    assignments = await repository.named_assignments(session, c.id)
+    follower = c.resident_user_id != principal.user_id and detail.follows
+    actors = actors_for(principal, c, [a for a, _, _ in assignments], follower, detail.staff_role)
+    return await _render(session, principal, c, detail.category, assignments, actors, detail.rating)
 
 
 async def view(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
-    assignments, actors = await _actors(session, principal, c)
-    staff_view = bool(STAFF_ACTORS & actors.keys())
+    """The detail of a complaint already loaded (and maybe changed) in this unit of work."""
+    assignments = await repository.named_assignments(session, c.id)
+    _, actors = await _actors(session, principal, c)
     category = await repository.get_category(session, c.category_id)
     assert category is not None
-    person_ids = [a.person_id for a in assignments if a.person_id is not None]
-    names = await directory.display_names(session, person_ids)
-    assignment_out = []
-    for a in assignments:
-        person_name = names.get(a.person_id) if a.person_id else None
-        assignment_out.append(
-            ComplaintAssignmentOut(
-                role=a.role,
-                unit_type=UnitType(a.unit_type),
-                unit_id=a.unit_id,
-                unit_name=await _unit_name(session, a.unit_type, a.unit_id) or "",
-                person_id=a.person_id if staff_view else None,
-                person_name=(person_name if staff_view else directory.mask_name(person_name or "")) or None,
-            )
+    rating = await repository.latest_rating(session, c.id)
+    return await _render(session, principal, c, category, assignments, actors, rating)
+
+
+async def _render(
+    session: AsyncSession,
+    principal: Principal,
+    c: Complaint,
+    category: ComplaintCategory,
+    assignments: list[tuple[ComplaintAssignment, str | None, str | None]],
+    actors: dict[Actor, str],
+    rating: ComplaintRating | None,
+) -> ComplaintOut:
+    staff_view = bool(STAFF_ACTORS & actors.keys())
+    assignment_out = [
+        ComplaintAssignmentOut(
+            role=a.role,
+            unit_type=UnitType(a.unit_type),
+            unit_id=a.unit_id,
+            unit_name=unit_name or "",
+            person_id=a.person_id if staff_view else None,
+            person_name=(person_name if staff_view else directory.mask_name(person_name or "")) or None,
         )
+        for a, unit_name, person_name in assignments
+    ]
     state = State(c.state)
     suggestion = None
     if state in DISPATCH_QUEUE and actors.keys() & {Actor.dispatcher, Actor.supervisor}:
         suggestion = await suggest(session, c, category)
     photos = await repository.photos_of(session, c.id, public_only=not staff_view)
-    rating = await repository.latest_rating(session, c.id)
     phone = c.contact_phone
     if phone and not (_SEES_CONTACT & actors.keys()):
         phone = directory.mask_phone(phone) or ""
@@ -248,25 +265,18 @@ async def list_for(
 ) -> tuple[list[ComplaintSummary], str | None]:
     """queue: ``mine`` (a resident's own), ``all`` (everything the caller may read), ``dispatch``, ``work``
     or ``work:<unit_type>`` (grid / department / property_company work queues)."""
-    scope: ColumnElement[bool] | None = None
     # A resident's "all" is their own: the complaints they follow (owner, or a merged duplicate's owner).
     mine_only = queue == "mine" or (queue == "all" and not principal.is_staff)
-    if queue in ("mine", "all"):
-        pass
-    elif queue == "dispatch":
-        streets = principal.scope_ids(Role.street_dispatcher, Role.street_supervisor)
-        if not streets:
+    narrowed: str | None = None
+    if queue == "dispatch":
+        if not principal.scope_ids(Role.street_dispatcher, Role.street_supervisor):
             raise forbidden("只有街道派单员和督办员可以查看派单队列")
-        scope = and_(Complaint.street_id.in_(streets), Complaint.state.in_([s.value for s in DISPATCH_QUEUE]))
-    else:
-        unit_type = queue.split(":", 1)[1] if ":" in queue else None
+        narrowed = queue
+    elif queue not in ("mine", "all"):
         if not principal.is_staff:
             raise forbidden("只有办理单位可以查看工作队列")
-        scope = and_(
-            repository.work_queue_of(principal, unit_type),
-            Complaint.state.in_(["dispatched", "in_progress", "pending_verification"]),
-        )
+        narrowed = queue
     rows, cursor = await repository.list_complaints(
-        session, principal, filters, params, scope=scope, mine_only=mine_only, now=_now()
+        session, principal, filters, params, queue=narrowed, mine_only=mine_only, now=_now()
     )
     return [_summary(r) for r in rows], cursor

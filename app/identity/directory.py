@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from app.identity.masking import mask_name, mask_phone
 from app.identity.models import RoleAssignment, User
@@ -61,6 +63,12 @@ async def display_names(session: AsyncSession, user_ids: Iterable[uuid.UUID]) ->
         return {}
     rows = await session.execute(select(User.id, User.real_name, User.nickname).where(User.id.in_(ids)))
     return {r.id: (r.real_name or r.nickname or "") for r in rows}
+
+
+def display_name_of(user_id: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[str | None]:
+    """``display_names`` as a SQL expression: real name, else nickname, else empty; NULL for no such user."""
+    name = func.coalesce(func.nullif(User.real_name, ""), func.nullif(User.nickname, ""), "")
+    return select(name).where(User.id == user_id).scalar_subquery()
 
 
 async def holders(session: AsyncSession, roles: Iterable[Role], scope_id: uuid.UUID) -> list[uuid.UUID]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ledger import errors
@@ -164,6 +164,19 @@ async def get_balance(session: AsyncSession, account_id: uuid.UUID) -> Balance:
         )
     ).scalar_one()
     return balance_of(account)
+
+
+_ACCOUNT_BY_CODE = (
+    select(LedgerAccount)
+    .where(LedgerAccount.ledger_id == bindparam("ledger_id"), LedgerAccount.code == bindparam("code"))
+    .execution_options(populate_existing=True)
+)
+
+
+async def balance_by_code(session: AsyncSession, ledger_id: uuid.UUID, code: str) -> Balance | None:
+    """``get_balance`` of the account named by its code: one prebuilt row read (the look-up and the read in one)."""
+    account = (await session.execute(_ACCOUNT_BY_CODE, {"ledger_id": ledger_id, "code": code})).scalar_one_or_none()
+    return balance_of(account) if account is not None else None
 
 
 def _normal_side(normal_balance: str, raw_debits_minus_credits: int) -> int:

@@ -21,4 +21,5 @@ from app.org.service import list_compounds as list_compounds
 from app.org.service import list_departments as list_departments
 from app.org.service import list_streets as list_streets
 from app.org.service import unit_location as unit_location
+from app.org.service import unit_name_of as unit_name_of
 from app.org.service import unit_names as unit_names

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
@@ -177,3 +178,17 @@ async def unit_names(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> 
     model: Any = {"street": Street, "community": Community, "department": Department}[kind]
     rows = await session.execute(select(model.id, model.name).where(model.id.in_(ids)))
     return {r[0]: r[1] for r in rows}
+
+
+def unit_name_of(
+    unit_type: ColumnElement[Any] | QueryableAttribute[Any], unit_id: ColumnElement[Any] | QueryableAttribute[Any]
+) -> ColumnElement[str | None]:
+    """A unit's own name as a SQL expression (grid, department, property_company, else street), so that a
+    list of units is named in the query that reads it instead of one look-up per unit."""
+    names = {
+        "grid": select(Grid.name).where(Grid.id == unit_id).scalar_subquery(),
+        "department": select(Department.name).where(Department.id == unit_id).scalar_subquery(),
+        "property_company": select(PropertyCompany.name).where(PropertyCompany.id == unit_id).scalar_subquery(),
+    }
+    street = select(Street.name).where(Street.id == unit_id).scalar_subquery()
+    return case(names, value=unit_type, else_=street)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.pagination import PageParams, keyset_page
+from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor, keyset_page
 from app.trustfund.models import (
     Budget,
     BudgetComment,
@@ -22,9 +35,12 @@ from app.trustfund.models import (
     Voucher,
 )
 
+# Prebuilt: every trust-fund request opens its fund by compound (building the comparison was ~3 % of a read).
+_FUND_BY_COMPOUND = select(TrustFund).where(TrustFund.compound_id == bindparam("compound_id"))
+
 
 async def fund_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> TrustFund | None:
-    return (await session.execute(select(TrustFund).where(TrustFund.compound_id == compound_id))).scalar_one_or_none()
+    return (await session.execute(_FUND_BY_COMPOUND, {"compound_id": compound_id})).scalar_one_or_none()
 
 
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
@@ -72,6 +88,34 @@ async def transaction_by_entry(session: AsyncSession, entry_id: uuid.UUID) -> Tr
     ).scalar_one_or_none()
 
 
+_TX_FILTERS: tuple[tuple[str, ColumnElement[bool]], ...] = (
+    ("kind", TrustTransaction.kind == bindparam("kind")),
+    ("category", TrustTransaction.category == bindparam("category")),
+    ("status", TrustTransaction.status == bindparam("status")),
+    ("created_from", TrustTransaction.created_at >= bindparam("created_from")),
+    ("created_to", TrustTransaction.created_at < bindparam("created_to")),
+)
+
+
+@lru_cache(maxsize=64)
+def _transactions_statement(filters: frozenset[str], cursor: bool) -> Select[Any]:
+    """The entries page for one shape (which filters are set, whether after a cursor), prebuilt: building it
+    was ~15 % of the entries endpoint's CPU (measured). Newest first on (created_at, id)."""
+    stmt: Select[Any] = select(TrustTransaction).where(
+        TrustTransaction.fund_id == bindparam("fund_id"), *(clause for name, clause in _TX_FILTERS if name in filters)
+    )
+    if cursor:
+        after_at: BindParameter[Any] = bindparam("after_created_at")
+        after_id: BindParameter[Any] = bindparam("after_id")
+        stmt = stmt.where(
+            or_(
+                TrustTransaction.created_at < after_at,
+                and_(TrustTransaction.created_at == after_at, TrustTransaction.id < after_id),
+            )
+        )
+    return stmt.order_by(TrustTransaction.created_at.desc(), TrustTransaction.id.desc()).limit(bindparam("fetch"))
+
+
 async def list_transactions(
     session: AsyncSession,
     fund_id: uuid.UUID,
@@ -83,25 +127,23 @@ async def list_transactions(
     created_from: datetime | None,
     created_to: datetime | None,
 ) -> tuple[list[TrustTransaction], str | None]:
-    stmt: Select[Any] = select(TrustTransaction).where(TrustTransaction.fund_id == fund_id)
-    if kind:
-        stmt = stmt.where(TrustTransaction.kind == kind)
-    if category:
-        stmt = stmt.where(TrustTransaction.category == category)
-    if status:
-        stmt = stmt.where(TrustTransaction.status == status)
-    if created_from:
-        stmt = stmt.where(TrustTransaction.created_at >= created_from)
-    if created_to:
-        stmt = stmt.where(TrustTransaction.created_at < created_to)
-    return await keyset_page(
-        session,
-        stmt,
-        key_columns=[TrustTransaction.created_at, TrustTransaction.id],
-        key_of=lambda t: (t.created_at, t.id),
-        params=params,
-        descending=True,
-    )
+    given: dict[str, Any] = {"kind": kind, "category": category, "status": status}
+    given |= {"created_from": created_from, "created_to": created_to}
+    values: dict[str, Any] = {name: value for name, value in given.items() if value}
+    filters = frozenset(values)
+    values |= {"fund_id": fund_id, "fetch": params.limit + 1}
+    if params.cursor is not None:
+        created_at, id_ = decode_cursor(params.cursor, 2)
+        if not (isinstance(created_at, datetime) and created_at.tzinfo is not None and isinstance(id_, uuid.UUID)):
+            raise invalid_cursor()
+        values |= {"after_created_at": created_at, "after_id": id_}
+    stmt = _transactions_statement(filters, params.cursor is not None)
+    rows = list((await session.execute(stmt, values)).scalars().all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_cursor = encode_cursor((rows[-1].created_at, rows[-1].id))
+    return rows, next_cursor
 
 
 async def transactions_posted_between(
@@ -120,25 +162,26 @@ async def transactions_posted_between(
     return list(rows.scalars().all())
 
 
+_COUNTED: tuple[type[ExpenseApproval] | type[Voucher] | type[TrustQuery], ...] = (ExpenseApproval, Voucher, TrustQuery)
+# Prebuilt: building the three IN lists anew was about a third of an entries page's CPU (measured).
+_COUNTS = union_all(
+    *(
+        select(literal(i).label("part"), model.transaction_id, func.count())
+        .where(model.transaction_id.in_(bindparam("tx_ids", expanding=True, type_=Uuid())))
+        .group_by(model.transaction_id)
+        for i, model in enumerate(_COUNTED)
+    )
+)
+
+
 async def all_counts_for(
     session: AsyncSession, tx_ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, int], dict[uuid.UUID, int]]:
     """(approvals, vouchers, queries) per transaction in one round trip (a UNION ALL of three counts)."""
     if not tx_ids:
         return {}, {}, {}
-    models: tuple[type[ExpenseApproval] | type[Voucher] | type[TrustQuery], ...] = (
-        ExpenseApproval,
-        Voucher,
-        TrustQuery,
-    )
-    parts = [
-        select(literal(i).label("part"), model.transaction_id, func.count())
-        .where(model.transaction_id.in_(tx_ids))
-        .group_by(model.transaction_id)
-        for i, model in enumerate(models)
-    ]
     counts: tuple[dict[uuid.UUID, int], ...] = ({}, {}, {})
-    for part, tx_id, n in (await session.execute(union_all(*parts))).all():
+    for part, tx_id, n in (await session.execute(_COUNTS, {"tx_ids": tx_ids})).all():
         counts[part][tx_id] = int(n)
     return counts[0], counts[1], counts[2]
 

@@ -37,9 +37,11 @@ async def fund_account_id(session: AsyncSession, fund: TrustFund, code: str = FU
 
 
 async def balance(session: AsyncSession, fund: TrustFund, as_of: datetime | None = None) -> ledger.Balance:
-    account_id = await fund_account_id(session, fund)
     if as_of is None:
-        return await ledger.get_balance(session, account_id)
+        current = await ledger.balance_by_code(session, fund.ledger_id, FUND)
+        assert current is not None
+        return current
+    account_id = await fund_account_id(session, fund)
     posted = await ledger.balance_as_of(session, account_id, as_of)
     return ledger.Balance(posted_fen=posted, pending_fen=0, available_fen=posted)
 
