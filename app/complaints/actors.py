@@ -150,17 +150,39 @@ class Ctx:
     transition: Transition
     actor: EventActor
     from_state: State
+    rows: ActorRows  # what the actors were worked out from
 
 
-async def _actors(
-    session: AsyncSession, principal: Principal, complaint: Complaint
-) -> tuple[list[ComplaintAssignment], dict[Actor, str]]:
+ActorRows = tuple[list[ComplaintAssignment], bool, Role | None]
+# What an action already read about the caller's relation to a complaint, handed to the answer's view of
+# the same request (``keep_actor_rows``), keyed by (complaint, caller, version).
+_ACTOR_ROWS = "complaints.actor_rows"
+
+
+async def _actor_rows(session: AsyncSession, principal: Principal, complaint: Complaint) -> ActorRows:
+    kept: dict[tuple[uuid.UUID, uuid.UUID, int], ActorRows] = session.info.get(_ACTOR_ROWS, {})
+    rows = kept.get((complaint.id, principal.user_id, complaint.version))
+    if rows is not None:
+        return rows
     assignments = await repository.active_assignments(session, complaint.id)
     follower = complaint.resident_user_id != principal.user_id and await repository.is_follower(
         session, complaint.id, principal.user_id
     )
     staff_role = await repository.staff_role_for(session, principal, complaint.id)
+    return assignments, follower, staff_role
+
+
+async def _actors(
+    session: AsyncSession, principal: Principal, complaint: Complaint
+) -> tuple[list[ComplaintAssignment], dict[Actor, str]]:
+    assignments, follower, staff_role = await _actor_rows(session, principal, complaint)
     return assignments, actors_for(principal, complaint, assignments, follower, staff_role)
+
+
+def keep_actor_rows(session: AsyncSession, ctx: Ctx) -> None:
+    """After an action that changed neither the complaint's units, its followers nor its place (受理): what
+    ``_begin`` read still holds at the new version, so the answer's view need not read it again."""
+    session.info[_ACTOR_ROWS] = {(ctx.complaint.id, ctx.principal.user_id, ctx.complaint.version): ctx.rows}
 
 
 async def _begin(
@@ -175,7 +197,9 @@ async def _begin(
         raise errors.not_found()
     if version is not None and complaint.version != version:
         raise errors.version_conflict(complaint.version)
-    assignments, actors = await _actors(session, principal, complaint)
+    rows = await _actor_rows(session, principal, complaint)
+    assignments = rows[0]
+    actors = actors_for(principal, complaint, *rows)
     state = State(complaint.state)
     row = transition(state, action)
     if row is None:
@@ -192,6 +216,7 @@ async def _begin(
         transition=row,
         actor=EventActor(principal.user_id, actors[chosen]),
         from_state=state,
+        rows=rows,
     )
 
 

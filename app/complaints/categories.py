@@ -98,15 +98,26 @@ async def category_tree(session: AsyncSession, street_id: uuid.UUID) -> list[Cat
     return roots
 
 
+_LINEAGE_MEMO = "complaints.category_lineage"
+
+
 async def category_lineage(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID]:
-    """The category and its ancestors, nearest first (SLA policies fall back along it)."""
+    """The category and its ancestors, nearest first (SLA policies fall back along it).
+
+    Remembered for the session (one request or job run): a submission reads it before taking the street's
+    daily number and the SLA hook reads it again after; the session's identity map holds loaded
+    categories only weakly, so it alone would not spare the second read."""
+    memo: dict[uuid.UUID, list[uuid.UUID]] = session.info.setdefault(_LINEAGE_MEMO, {})
+    if category_id in memo:
+        return list(memo[category_id])
     chain: list[uuid.UUID] = []
     current: uuid.UUID | None = category_id
     while current is not None and current not in chain and len(chain) < 8:
         chain.append(current)
         category = await repository.get_category(session, current)
         current = category.parent_id if category else None
-    return chain
+    memo[category_id] = chain
+    return list(chain)
 
 
 async def get_category(session: AsyncSession, category_id: uuid.UUID) -> ComplaintCategory | None:

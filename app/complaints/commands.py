@@ -11,7 +11,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints import errors, repository
-from app.complaints.actors import _UNIT_ROLES, AUTO_CLOSE_AFTER, Ctx, _begin, _move, _now, _record, _unit_scope
+from app.complaints.actors import (
+    _UNIT_ROLES,
+    AUTO_CLOSE_AFTER,
+    Ctx,
+    _begin,
+    _move,
+    _now,
+    _record,
+    _unit_scope,
+    keep_actor_rows,
+)
 from app.complaints.events import SYSTEM, emit
 from app.complaints.intake import _attach, _claim_photos
 from app.complaints.models import (
@@ -52,6 +62,7 @@ async def accept(session: AsyncSession, principal: Principal, complaint_id: uuid
     target = _move(ctx)
     ctx.complaint.accepted_at = _now()
     await _record(session, ctx, Action.accept, public=True, to_state=target, notify=("resident",))
+    keep_actor_rows(session, ctx)
     return ctx.complaint
 
 

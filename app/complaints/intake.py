@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.calendar.api import load_calendar
 from app.complaints import errors, repository
 from app.complaints.actors import REGISTER_ROLES, TZ, _now
+from app.complaints.categories import category_lineage
 from app.complaints.events import EventActor, emit
 from app.complaints.models import (
     Complaint,
@@ -31,6 +33,7 @@ from app.complaints.workflow import (
     State,
     transition,
 )
+from app.core import context
 from app.identity.api import Principal, Role, directory, forbidden
 from app.org import api as org
 
@@ -128,6 +131,11 @@ async def _new_complaint(
     state: State,
     source: tuple[str, uuid.UUID] | None = None,
 ) -> Complaint:
+    # The daily number is a row lock every submission of the street queues on until commit (numbers are
+    # consecutive), so what the hooks will read anyway (the street's calendar, the category's ancestors for
+    # the SLA policy) is read before it, once per session, and not while the street waits.
+    await load_calendar(session, context.current_settings(), place.street_id)
+    await category_lineage(session, category.id)
     now = _now()
     day = now.astimezone(TZ).date()
     seq = await repository.next_number(session, place.street_id, day)
@@ -158,6 +166,10 @@ async def _new_complaint(
         source_id=source[1] if source else None,
         created_at=now,
         updated_at=now,
+        # Set, not left to the column's NULL: the attributes are then loaded after the insert, and the
+        # figures' hook reads them from this object instead of selecting the row back.
+        sign_due_at=None,
+        resolve_due_at=None,
     )
     complaint.search_vector = repository.search_vector(data.description, place.address, number)
     session.add(complaint)

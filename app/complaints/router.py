@@ -283,8 +283,8 @@ async def _answer(session: Session, principal: CurrentPrincipal, complaint_id: u
 async def accept(
     complaint_id: uuid.UUID, body: AcceptIn, session: Session, principal: CurrentPrincipal
 ) -> ComplaintOut:
-    await service.accept(session, principal, complaint_id, body.version)
-    return await _answer(session, principal, complaint_id)
+    # The view of the row the action locked and changed: the same answer as reading it again, one query fewer.
+    return await service.view(session, principal, await service.accept(session, principal, complaint_id, body.version))
 
 
 @router.post(

@@ -127,19 +127,33 @@ async def accounts_of(session: AsyncSession, ledger_id: uuid.UUID) -> list[Ledge
 
 
 async def _lock_accounts(session: AsyncSession, ledger_id: uuid.UUID, codes: Iterable[str]) -> dict[str, LedgerAccount]:
+    return (await _lock_accounts_at(session, ledger_id, codes))[0]
+
+
+async def _lock_accounts_at(
+    session: AsyncSession, ledger_id: uuid.UUID, codes: Iterable[str]
+) -> tuple[dict[str, LedgerAccount], datetime | None]:
+    """Lock the accounts (by id) and read ``clock_timestamp()`` in the same round trip.
+
+    Called with the ledger lock held (every writer takes it first), so the clock is read after that lock:
+    posting times follow chain order. None only when no account matched (the caller raises then)."""
     wanted = sorted(set(codes))
-    rows = await session.execute(
-        select(LedgerAccount)
-        .where(LedgerAccount.ledger_id == ledger_id, LedgerAccount.code.in_(wanted))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = {a.code: a for a in rows.scalars().all()}
+    rows = (
+        await session.execute(
+            select(LedgerAccount, func.clock_timestamp())
+            .where(LedgerAccount.ledger_id == ledger_id, LedgerAccount.code.in_(wanted))
+            .order_by(LedgerAccount.id)
+            .with_for_update(of=LedgerAccount)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    found = {a.code: a for a, _ in rows}
     for code in wanted:
         if code not in found:
             raise errors.unknown_account(code)
-    return found
+    # The latest of the per-row readings: later than the lock, and no earlier than any row's.
+    now: datetime | None = max((at for _, at in rows), default=None)
+    return found, now
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -30,8 +30,10 @@ from app.ledger.chain import VERIFY_BATCH, chain_head, entry_hash, request_hash,
 from app.ledger.errors import LimitExceeded, reference_conflict
 from app.ledger.models import GENESIS_HASH
 from app.ledger.postings import (
+    NewEntry,
     entry_by_reference,
     get_entry,
+    post_entries,
     post_entry,
     post_pending,
     postings_of,
@@ -48,6 +50,7 @@ __all__ = [
     "ChainHead",
     "Leg",
     "LimitExceeded",
+    "NewEntry",
     "PostResult",
     "VerifyResult",
     "account_by_code",
@@ -65,6 +68,7 @@ __all__ = [
     "get_entry",
     "get_ledger",
     "lock_ledger",
+    "post_entries",
     "post_entry",
     "post_pending",
     "postings_of",

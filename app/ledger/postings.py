@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,13 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from app.core.errors import ProblemError
 from app.ledger import errors
 from app.ledger.accounts import (
     DESCRIPTION_MAX,
     MAX_AMOUNT_FEN,
     Leg,
     PostResult,
-    _lock_accounts,
+    _lock_accounts_at,
     balance_of,
     lock_ledger,
 )
@@ -112,7 +114,18 @@ async def _chain(
     accounts: Mapping[uuid.UUID, LedgerAccount],
 ) -> None:
     """Post ``entry``: next chain position, hash, and the running balances on its postings."""
-    posted_at = await _now(session)
+    _chain_at(ledger, entry, postings, accounts, await _now(session))
+
+
+def _chain_at(
+    ledger: Ledger,
+    entry: LedgerEntry,
+    postings: Sequence[LedgerPosting],
+    accounts: Mapping[uuid.UUID, LedgerAccount],
+    posted_at: datetime,
+) -> None:
+    """``_chain`` with the time already read under the ledger lock: hashes are computed here, in Python,
+    from the locked chain head."""
     seq = ledger.head_seq + 1
     prev = ledger.head_hash
     codes = {a.id: a.code for a in accounts.values()}
@@ -177,7 +190,7 @@ async def post_entry(
         if existing.request_hash != rhash:
             raise errors.reference_conflict(reference)
         return PostResult(existing, replayed=True)
-    accounts = await _lock_accounts(session, ledger_id, (leg.account for leg in legs))
+    accounts, locked_at = await _lock_accounts_at(session, ledger_id, (leg.account for leg in legs))
     for leg in legs:
         _apply(accounts[leg.account], leg.amount_fen, pending=pending)
     try:
@@ -201,12 +214,98 @@ async def post_entry(
     ]
     if not pending:
         # Chain it before the insert: the rows are written once, already posted.
-        await _chain(session, ledger, entry, postings, {a.id: a for a in accounts.values()})
+        assert locked_at is not None  # accounts matched
+        _chain_at(ledger, entry, postings, {a.id: a for a in accounts.values()}, locked_at)
     _batch_updates(accounts.values())
     session.add(entry)
     session.add_all(postings)
     await session.flush()
     return PostResult(entry, replayed=False)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry of ``post_entries``: what ``post_entry`` takes for a posted (not pending) entry."""
+
+    reference: str
+    legs: Sequence[Leg]
+    description: str = ""
+    metadata: Mapping[str, Any] | None = None
+
+
+def _checked(e: NewEntry) -> tuple[dict[str, Any], str]:
+    _validate_legs(e.legs)
+    if not e.reference or len(e.reference) > 128:
+        raise errors.invalid_posting("业务编号必须为 1–128 个字符")
+    if len(e.description) > DESCRIPTION_MAX:
+        raise errors.invalid_posting(f"摘要最长 {DESCRIPTION_MAX} 个字符")
+    meta = dict(e.metadata or {})
+    return meta, request_hash(e.legs, e.description, meta, False, None)
+
+
+async def post_entries(session: AsyncSession, ledger_id: uuid.UUID, batch: Sequence[NewEntry]) -> list[PostResult]:
+    """Post ``batch`` in order, as ``post_entry`` would one by one (same checks, replays, floors, chain and
+    running balances), in a fixed number of round trips: one ledger lock, one look-up of the references,
+    one lock of every account touched (with the clock read: the batch shares one posting time), and one
+    batched write per table. A bulk import's entries are chained in Python from the locked head.
+
+    All or nothing: when an entry would break a floor (``LimitExceeded``) or reuse a reference with other
+    content, nothing of the batch is written."""
+    checked = [_checked(e) for e in batch]
+    if not batch:
+        return []
+    ledger = await lock_ledger(session, ledger_id)
+    references = sorted({e.reference for e in batch})
+    rows = await session.execute(
+        select(LedgerEntry).where(LedgerEntry.ledger_id == ledger_id, LedgerEntry.reference.in_(references))
+    )
+    known: dict[str, LedgerEntry] = {e.reference: e for e in rows.scalars().all()}
+    accounts, posted_at = await _lock_accounts_at(session, ledger_id, (leg.account for e in batch for leg in e.legs))
+    assert posted_at is not None  # accounts matched
+    by_id = {a.id: a for a in accounts.values()}
+    head = (ledger.head_seq, ledger.head_hash)
+    applied: list[Leg] = []
+    results: list[PostResult] = []
+    written: list[LedgerEntry | LedgerPosting] = []
+    try:
+        for e, (meta, rhash) in zip(batch, checked, strict=True):
+            existing = known.get(e.reference)
+            if existing is not None:
+                if existing.request_hash != rhash:
+                    raise errors.reference_conflict(e.reference)
+                results.append(PostResult(existing, replayed=True))
+                continue
+            for leg in e.legs:
+                _apply(accounts[leg.account], leg.amount_fen, pending=False)
+                applied.append(leg)
+            _check_floors(accounts, e.legs)
+            entry = LedgerEntry(
+                id=uuid.uuid4(),
+                ledger_id=ledger_id,
+                reference=e.reference,
+                status="pending",
+                description=e.description,
+                metadata_=meta,
+                request_hash=rhash,
+                reverses_entry_id=None,
+            )
+            postings = [
+                LedgerPosting(entry_id=entry.id, account_id=accounts[leg.account].id, amount_fen=leg.amount_fen)
+                for leg in e.legs
+            ]
+            _chain_at(ledger, entry, postings, by_id, posted_at)
+            known[e.reference] = entry  # a repeat later in the batch replays it, like a second post_entry
+            written += [entry, *postings]
+            results.append(PostResult(entry, replayed=False))
+    except ProblemError:  # LimitExceeded, reference_conflict
+        for leg in applied:  # undo the unflushed totals and head: nothing of the batch is written
+            _unapply(accounts[leg.account], leg.amount_fen, pending=False)
+        ledger.head_seq, ledger.head_hash = head
+        raise
+    _batch_updates(accounts.values())
+    session.add_all(written)
+    await session.flush()
+    return results
 
 
 async def _load_for_transition(

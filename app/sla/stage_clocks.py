@@ -94,9 +94,15 @@ async def _resume_clocks(session: AsyncSession, cal: BusinessCalendar, complaint
     await session.flush()
 
 
-async def sync_complaint(session: AsyncSession, complaint: Complaint) -> None:
-    """Copy the clocks onto the complaint: each stage's latest deadline, and ``due_at`` = the running one."""
-    latest = await repository.latest_clocks(session, complaint.id)
+async def sync_complaint(
+    session: AsyncSession, complaint: Complaint, latest: dict[str, SlaClock] | None = None
+) -> None:
+    """Copy the clocks onto the complaint: each stage's latest deadline, and ``due_at`` = the running one.
+
+    ``latest``: the newest clock of each stage when the caller knows them all (a complaint created in
+    this transaction has only the clocks just started), sparing the read."""
+    if latest is None:
+        latest = await repository.latest_clocks(session, complaint.id)
     for stage in ("accept", "sign", "resolve", "followup"):
         clock = latest.get(stage)
         if clock is not None:
@@ -149,6 +155,15 @@ async def on_complaint_event(
     if complaint.paused_at is not None and to_state is not None and to_state != from_state:
         await _resume_clocks(session, cal, complaint, now)
     limits = await limits_for(session, complaint)
+    if from_state is None and action in ("submit", "register", "resolve_on_spot"):
+        # A complaint created in this transaction: the clock started here is its only one.
+        new_clocks: dict[str, SlaClock] = {}
+        if action != "resolve_on_spot":
+            new_clocks["accept"] = await _start(session, cal, complaint, limits, "accept", complaint.created_at)
+        elif to_state == State.pending_rating:
+            new_clocks["followup"] = await _start(session, cal, complaint, limits, "followup", complaint.created_at)
+        await sync_complaint(session, complaint, new_clocks)
+        return
     if action in ("submit", "register"):
         await _start(session, cal, complaint, limits, "accept", complaint.created_at)
     elif action == "resolve_on_spot":

@@ -67,15 +67,31 @@ async def record_income(
             raise reference_conflict(data.reference)
         return existing, True
     await _check_household(session, fund, data.payer_household_id)
+    entry, remuneration = _income_entry(fund, data)
+    result = await ledger.post_entry(
+        session,
+        fund.ledger_id,
+        reference=entry.reference,
+        legs=entry.legs,
+        description=entry.description,
+        metadata=entry.metadata,
+    )
+    tx = _income_tx(fund, data, remuneration, result, recorded_by)
+    session.add(tx)
+    await session.flush()
+    return tx, False
+
+
+def _income_entry(fund: TrustFund, data: IncomeCreate) -> tuple[ledger.NewEntry, int]:
+    """The ledger entry of an income (gross to ``income:<kind>``, the remuneration to the company, the rest
+    to the fund) and the remuneration, from the fund's cumulative income so far."""
     remuneration = remuneration_for(fund.income_total_fen, data.amount_fen, fund.remuneration_rate_bp)
     legs = [Leg(f"income:{data.kind.value}", data.amount_fen), Leg(FUND, -(data.amount_fen - remuneration))]
     if remuneration:
         legs.append(Leg(REMUNERATION, -remuneration))
     if data.amount_fen == remuneration:  # a 100% rate is refused by the schema; keep the entry valid anyway
         legs = [Leg(f"income:{data.kind.value}", data.amount_fen), Leg(REMUNERATION, -remuneration)]
-    result = await ledger.post_entry(
-        session,
-        fund.ledger_id,
+    entry = ledger.NewEntry(
         reference=data.reference,
         legs=legs,
         description=data.description or INCOME_TITLES[data.kind],
@@ -87,9 +103,16 @@ async def record_income(
             "payer_household_id": str(data.payer_household_id) if data.payer_household_id else None,
         },
     )
+    return entry, remuneration
+
+
+def _income_tx(
+    fund: TrustFund, data: IncomeCreate, remuneration: int, result: ledger.PostResult, recorded_by: uuid.UUID | None
+) -> TrustTransaction:
+    """The fund's record of a posted income; moves the fund's running totals."""
     fund.income_total_fen += data.amount_fen
     fund.remuneration_total_fen += remuneration
-    tx = TrustTransaction(
+    return TrustTransaction(
         fund_id=fund.id,
         street_id=fund.street_id,
         entry_id=result.entry.id,
@@ -107,9 +130,34 @@ async def record_income(
         recorded_by=recorded_by,
         posted_at=result.entry.posted_at,
     )
-    session.add(tx)
+
+
+async def post_incomes(
+    session: AsyncSession, fund: TrustFund, incomes: list[IncomeCreate], recorded_by: uuid.UUID | None
+) -> list[TrustTransaction]:
+    """Book many incomes as ``record_income`` would one after another, in one batch under the fund lock
+    the caller holds (``repository.lock_fund``), for the CSV import. The caller has already checked, under
+    that lock, that no reference is on the fund yet and every payer is one of the compound's households
+    (``income_import.validate_import``): the two per-row queries of ``record_income`` are not repeated.
+    Each remuneration is computed on the cumulative income including the rows before it."""
+    planned: list[tuple[IncomeCreate, ledger.NewEntry, int]] = []
+    income, paid = fund.income_total_fen, fund.remuneration_total_fen
+    for data in incomes:
+        entry, remuneration = _income_entry(fund, data)
+        planned.append((data, entry, remuneration))
+        fund.income_total_fen += data.amount_fen  # the next row's split depends on this one
+    fund.income_total_fen = income
+    try:
+        results = await ledger.post_entries(session, fund.ledger_id, [entry for _, entry, _ in planned])
+    finally:
+        fund.income_total_fen, fund.remuneration_total_fen = income, paid
+    txs = [
+        _income_tx(fund, data, remuneration, result, recorded_by)
+        for (data, _, remuneration), result in zip(planned, results, strict=True)
+    ]
+    session.add_all(txs)
     await session.flush()
-    return tx, False
+    return txs
 
 
 # ---------------------------------------------------------------------------------------------------

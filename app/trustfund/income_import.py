@@ -17,7 +17,7 @@ from app.core import audit
 from app.ledger import api as ledger
 from app.org import api as org_service
 from app.trustfund import errors, repository
-from app.trustfund.entries import _same_income, record_income
+from app.trustfund.entries import _same_income, post_incomes
 from app.trustfund.models import (
     TrustFund,
 )
@@ -31,6 +31,7 @@ from app.trustfund.schemas import (
 # Bulk income import
 
 
+IMPORT_BATCH = 200  # rows posted per batch (one batched write per table each)
 IMPORT_COLUMNS = ("reference", "kind", "amount", "period_start", "period_end", "payer", "description")
 
 
@@ -192,13 +193,22 @@ async def import_incomes(
         if on_progress:
             on_progress(len(rows), len(rows))
         return report
-    for done, row in enumerate(rows, start=1):
-        if row.status == "valid" and row.data is not None:
-            tx, replayed = await record_income(session, fund.id, row.data, recorded_by)
+    # Posted in batches under the fund lock taken above (and held to the end of the request's one
+    # transaction, so ``all_or_nothing`` and the report stay true): a fixed handful of statements per batch
+    # instead of a dozen per row. Per-row idempotency holds: references already on the fund were found by
+    # ``validate_import`` under this lock, and the ledger replays or refuses a reference it already has.
+    done = 0
+    for start in range(0, len(rows), IMPORT_BATCH):
+        chunk = rows[start : start + IMPORT_BATCH]
+        valid = [r for r in chunk if r.status == "valid" and r.data is not None]
+        txs = await post_incomes(session, fund, [r.data for r in valid if r.data is not None], recorded_by)
+        for row, tx in zip(valid, txs, strict=True):
             row.transaction_id = tx.id
-            row.status = "duplicate" if replayed else "posted"
-        if on_progress:
-            on_progress(done, len(rows))
+            row.status = "posted"
+        for _ in chunk:
+            done += 1
+            if on_progress:
+                on_progress(done, len(rows))
     report.committed = True
     counts = {status: sum(1 for r in rows if r.status == status) for status in ("posted", "duplicate", "error")}
     await audit.record(

@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, inspect, select
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.api import load_calendar
@@ -56,24 +56,31 @@ async def _load_fact(session: AsyncSession, complaint_id: uuid.UUID) -> Fact | N
     return Fact(**row._asdict()) if row is not None else None
 
 
+_ATTRS = ("id", "street_id", "community_id", "grid_id", "category_id", "channel", "sign_due_at", "resolve_due_at")
+
+
+def _attrs_in_session(session: AsyncSession, complaint_id: uuid.UUID) -> ComplaintAttrs | None:
+    """The complaint's attributes from the row the action already holds in this session (the hook runs
+    inside every complaint action, which loaded and changed it): no round trip. None when it is not
+    loaded there, or not all of these attributes are."""
+    obj = session.identity_map.get(session.identity_key(Complaint, complaint_id))
+    if not isinstance(obj, Complaint) or set(_ATTRS) & inspect(obj).unloaded:
+        return None
+    return ComplaintAttrs(**{name: getattr(obj, name) for name in _ATTRS})
+
+
 async def compute_fact(session: AsyncSession, complaint_id: uuid.UUID, old: Fact | None = None) -> Fact | None:
     """The fact of one complaint as its events say now (None when it has no events)."""
-    c = (
-        await session.execute(
-            select(
-                Complaint.id,
-                Complaint.street_id,
-                Complaint.community_id,
-                Complaint.grid_id,
-                Complaint.category_id,
-                Complaint.channel,
-                Complaint.sign_due_at,
-                Complaint.resolve_due_at,
-            ).where(Complaint.id == complaint_id)
-        )
-    ).one_or_none()
-    if c is None:
-        return None
+    attrs = _attrs_in_session(session, complaint_id)
+    if attrs is None:
+        c = (
+            await session.execute(
+                select(*(getattr(Complaint, name) for name in _ATTRS)).where(Complaint.id == complaint_id)
+            )
+        ).one_or_none()
+        if c is None:
+            return None
+        attrs = ComplaintAttrs(**c._asdict())
     rows = (
         await session.execute(
             select(
@@ -100,15 +107,34 @@ async def compute_fact(session: AsyncSession, complaint_id: uuid.UUID, old: Fact
         ):
             handling = old.handling_seconds
         else:
-            cal = await load_calendar(session, stats_settings(), c.street_id)
+            cal = await load_calendar(session, stats_settings(), attrs.street_id)
             handling = working_time_between(cal, folded.first_dispatch_at, folded.resolved_at) // timedelta(seconds=1)
-    attrs = ComplaintAttrs(**c._asdict())
     return make_fact(attrs, folded, stats_tz(), handling)
 
 
+@lru_cache(maxsize=1)
+def _rollup_upsert() -> Insert:
+    """One statement for every rollup delta, built once: executed with a list of rows it is compiled once
+    per process and sent as one batch. Building ``.values([...])`` afresh per event compiled a statement
+    of ~20 columns × every key each time (most of a submission's CPU)."""
+    stmt = insert(stat_rollups)
+    return stmt.on_conflict_do_update(
+        index_elements=["scope_kind", "scope_id", "dim", "day", "key"],
+        set_={name: stat_rollups.c[name] + stmt.excluded[name] for name in ALL_MEASURES},
+    )
+
+
+@lru_cache(maxsize=1)
+def _fact_upsert() -> Insert:
+    stmt = insert(_facts)
+    return stmt.on_conflict_do_update(
+        index_elements=["complaint_id"], set_={k: stmt.excluded[k] for k in FACT_FIELDS if k != "complaint_id"}
+    )
+
+
 async def apply_deltas(session: AsyncSession, street_id: uuid.UUID, changes: dict[RollupKey, dict[str, int]]) -> None:
-    """Add the deltas to the rollup rows (one statement, rows in key order so that concurrent
-    transactions lock them in the same order)."""
+    """Add the deltas to the rollup rows (one batch, rows in key order so that concurrent transactions
+    lock them in the same order)."""
     if not changes:
         return
     values: list[dict[str, Any]] = []
@@ -116,28 +142,21 @@ async def apply_deltas(session: AsyncSession, street_id: uuid.UUID, changes: dic
         values.append(
             {"scope_kind": kind, "scope_id": scope_id, "dim": dim, "day": day, "key": key, "street_id": street_id, **m}
         )
-    stmt = insert(stat_rollups).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["scope_kind", "scope_id", "dim", "day", "key"],
-        set_={name: stat_rollups.c[name] + stmt.excluded[name] for name in ALL_MEASURES},
-    )
-    await session.execute(stmt)
+    await session.execute(_rollup_upsert(), values)
 
 
-async def refresh(session: AsyncSession, complaint_id: uuid.UUID) -> None:
-    """Bring the complaint's fact and its rollups up to date with its events."""
-    old = await _load_fact(session, complaint_id)
+async def refresh(session: AsyncSession, complaint_id: uuid.UUID, *, created: bool = False) -> None:
+    """Bring the complaint's fact and its rollups up to date with its events.
+
+    ``created``: the complaint was inserted in this very transaction, so no fact row can exist for it yet
+    (nothing else can see the complaint before commit): the locking read of the old fact is skipped."""
+    old = None if created else await _load_fact(session, complaint_id)
     new = await compute_fact(session, complaint_id, old)
     if new == old:
         return
     if new is None:
         await session.execute(_facts.delete().where(_facts.c.complaint_id == complaint_id))
     else:
-        row = new.as_row()
-        stmt = insert(_facts).values(row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["complaint_id"], set_={k: stmt.excluded[k] for k in row if k != "complaint_id"}
-        )
-        await session.execute(stmt)
+        await session.execute(_fact_upsert(), new.as_row())
     street_id = (new or old).street_id  # type: ignore[union-attr]
     await apply_deltas(session, street_id, deltas(old, new))
