@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.complaints.api import State
+from app.complaints.schemas import TimelineAction
 from app.core.labels import labelled
 
 _TICKET_EXAMPLE: dict[str, Any] = {
@@ -61,7 +63,7 @@ class HotlineTicketOut(BaseModel):
     complaint_id: uuid.UUID = Field(description="本系统诉求 id")
     number: str = Field(description="工单号", examples=["JC202612030001"])
     ticket_number: str = Field(description="热线工单编号")
-    state: str = Field(description="诉求状态", examples=["pending"])
+    state: State = Field(description="诉求状态", examples=["pending"])
     state_title: str = Field(description="状态名称", examples=["待受理"])
     version: int = Field(description="诉求版本号")
     category_unmapped: bool = Field(description="热线分类未配置映射：已归入“咨询”，等待派单员改分类")
@@ -123,9 +125,9 @@ class HotlineTimelineEntry(BaseModel):
 
     model_config = ConfigDict(title="HotlineTimelineEntry")
     event_id: uuid.UUID
-    action: str = Field(examples=["dispatch"])
+    action: TimelineAction = Field(examples=["dispatch"])
     action_title: str = Field(examples=["派单"])
-    state: str | None = Field(description="此后的状态", examples=["dispatched"])
+    state: State | None = Field(description="此后的状态", examples=["dispatched"])
     state_title: str | None = Field(examples=["已派单"])
     handler: str = Field(description="经办人（姓名已打码）", examples=["街道派单员 王*"])
     text: str | None = Field(description="办理结果、退单原因或补充内容等公开文字")
@@ -137,7 +139,7 @@ class HotlineTicketState(BaseModel):
     complaint_id: uuid.UUID
     number: str
     ticket_number: str
-    state: str
+    state: State
     state_title: str
     seq: int = Field(description="该工单的事件序号：与回调的 seq 一致，只应用更大的序号")
     changed_at: datetime
@@ -156,7 +158,7 @@ class HotlineCallerComplaint(BaseModel):
     complaint_id: uuid.UUID
     number: str
     ticket_number: str
-    state: str
+    state: State
     state_title: str
     open: bool = Field(description="是否仍在办理（未归档、未撤回、未合并、未不予受理）")
     category_name: str
