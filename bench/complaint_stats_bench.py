@@ -15,71 +15,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.complaints.stats import service
 from app.complaints.stats.schemas import Grouping
 from app.complaints.stats.seed import seed_complaints
-from app.core.database_url import normalise_url
 from app.core.db import make_sessionmaker
-from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url
 from app.core.migrations import upgrade
 from app.identity.principal import Grant, Principal
 from app.identity.roles import Role, ScopeType
 from app.org.seed import STREET, demo_id, seed_demo
 
-ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ is on sys.path but the project root is not.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._common import admin, median_ms, server_url, url_for
+
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 STREET_ID = demo_id("street", STREET[0])
-
-
-def server_url() -> str:
-    explicit = os.environ.get("TEST_DATABASE_URL")
-    if explicit:
-        return normalise_url(explicit)
-    return to_asyncpg_url(embedded_server_uri(ROOT / "var" / "bench"))
-
-
-async def admin(base: str, sql: str) -> None:
-    url = make_url(base)
-    kwargs: dict[str, object] = {"user": url.username or "postgres", "database": url.database or "postgres"}
-    kwargs["host"] = url.query.get("host") or url.host or "127.0.0.1"
-    if url.password:
-        kwargs["password"] = url.password
-    if url.port:
-        kwargs["port"] = url.port
-    conn = await asyncpg.connect(**kwargs)  # type: ignore[arg-type]
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def url_for(base: str, name: str) -> str:
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-async def median_ms(fn: Callable[[], Awaitable[object]], runs: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        await fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 async def measure(url: str, n: int, runs: int) -> dict[str, float]:

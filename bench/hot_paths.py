@@ -36,15 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.complaints.seed import category_id  # noqa: E402
-from app.core.database_url import normalise_url  # noqa: E402
 from app.core.db import make_sessionmaker  # noqa: E402
-from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url  # noqa: E402
 from app.core.migrations import upgrade  # noqa: E402
 from app.core.security import issue_access_token  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.ledger import api as ledger  # noqa: E402
 from app.org.seed import seed_demo  # noqa: E402
 from bench import load  # noqa: E402
+from bench._common import admin, pg_kwargs, server_url  # noqa: E402
 from bench.volume_seed import (  # noqa: E402
     DISPATCHER,
     MANAGER,
@@ -81,33 +80,14 @@ class Measured:
 API = "/api/v1"
 
 
-def _pg_kwargs(url: str) -> dict[str, object]:
-    u = make_url(url)
-    kwargs: dict[str, object] = {"user": u.username or "postgres", "database": u.database or "postgres"}
-    kwargs["host"] = u.query.get("host") or u.host or "127.0.0.1"
-    if u.password:
-        kwargs["password"] = u.password
-    if u.port:
-        kwargs["port"] = u.port
-    return kwargs
-
-
-async def _admin(base: str, sql: str) -> object:
-    conn = await asyncpg.connect(**_pg_kwargs(base))  # type: ignore[arg-type]
-    try:
-        return await conn.fetchval(sql)
-    finally:
-        await conn.close()
-
-
 async def prepare(base: str, volume: Volume, fresh: bool) -> str:
     """The bench database, seeded once at ``volume`` (rebuilt when ``fresh`` or the seed changed)."""
     url = make_url(base).set(database=DATABASE).render_as_string(hide_password=False)
     marker = f"{SEED_VERSION}/{volume.complaints}/{volume.funds}/{volume.entries_per_fund}"
-    exists = await _admin(base, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+    exists = await admin(base, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
     if exists and not fresh:
         try:
-            conn = await asyncpg.connect(**_pg_kwargs(url))  # type: ignore[arg-type]
+            conn = await asyncpg.connect(**pg_kwargs(url))  # type: ignore[arg-type]
             try:
                 if await conn.fetchval("SELECT marker FROM bench_seed") == marker:
                     await asyncio.to_thread(upgrade, url)
@@ -116,8 +96,8 @@ async def prepare(base: str, volume: Volume, fresh: bool) -> str:
                 await conn.close()
         except asyncpg.PostgresError:
             pass
-    await _admin(base, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await _admin(base, f'CREATE DATABASE "{DATABASE}"')
+    await admin(base, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await admin(base, f'CREATE DATABASE "{DATABASE}"')
     started = time.perf_counter()
     await asyncio.to_thread(upgrade, url)
     await seed_demo(url)
@@ -228,7 +208,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 async def _fixtures(url: str) -> dict[str, object]:
-    conn = await asyncpg.connect(**_pg_kwargs(url))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**pg_kwargs(url))  # type: ignore[arg-type]
     try:
         owned = await conn.fetchval(
             "SELECT id FROM complaints WHERE resident_user_id = $1 ORDER BY created_at DESC LIMIT 1", RESIDENT
@@ -240,7 +220,7 @@ async def _fixtures(url: str) -> dict[str, object]:
 
 async def _submitted(url: str) -> list[tuple[uuid.UUID, int]]:
     """Complaints the bench resident submitted that still wait for 受理: the accept pool."""
-    conn = await asyncpg.connect(**_pg_kwargs(url))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**pg_kwargs(url))  # type: ignore[arg-type]
     try:
         rows = await conn.fetch(
             "SELECT id, version FROM complaints WHERE resident_user_id = $1 AND state = 'pending' "
@@ -294,7 +274,7 @@ def _import_rate(base_url: str, compound: uuid.UUID, token: str, rows: int, run_
 def main(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     explicit = os.environ.get("BENCH_DATABASE_URL")
-    base = normalise_url(explicit) if explicit else to_asyncpg_url(embedded_server_uri(ROOT / "var" / "bench"))
+    base = server_url(explicit)
     volume = Volume(complaints=args.complaints, funds=18, entries_per_fund=args.entries)
     url = asyncio.run(prepare(base, volume, args.fresh))
     fixtures = asyncio.run(_fixtures(url))

@@ -16,22 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import statistics
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.core.database_url import normalise_url
 from app.core.db import make_sessionmaker
-from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url
 from app.core.migrations import upgrade
 from app.core.pagination import PageParams
 from app.core.settings import Settings
@@ -40,48 +34,14 @@ from app.merchants import listing
 from app.merchants.seed import insert_bulk_merchants
 from app.org.seed import STREET, demo_id, seed_demo
 
-ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ is on sys.path but the project root is not.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._common import admin, median_ms, server_url, url_for
+
 NOW = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)  # 19:00 北京时间
 STREET_ID = demo_id("street", STREET[0])
 CENTRE = (35.4151, 116.5872)  # GCJ-02, 兴东路
 SMALL_SPREAD_DEG = 0.01  # ±0.01° ≈ 2.2 km × 1.8 km: one street
-
-
-def server_url() -> str:
-    explicit = os.environ.get("TEST_DATABASE_URL")
-    if explicit:
-        return normalise_url(explicit)
-    return to_asyncpg_url(embedded_server_uri(ROOT / "var" / "bench"))
-
-
-async def admin(base: str, sql: str) -> None:
-    url = make_url(base)
-    kwargs: dict[str, object] = {"user": url.username or "postgres", "database": url.database or "postgres"}
-    kwargs["host"] = url.query.get("host") or url.host or "127.0.0.1"
-    if url.password:
-        kwargs["password"] = url.password
-    if url.port:
-        kwargs["port"] = url.port
-    conn = await asyncpg.connect(**kwargs)  # type: ignore[arg-type]
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def url_for(base: str, name: str) -> str:
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-async def median_ms(fn: Callable[[], Awaitable[object]], runs: int, warmup: int = 5) -> float:
-    for _ in range(warmup):
-        await fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 async def measure(url: str, n: int, small: int, runs: int) -> dict[str, float]:
@@ -129,8 +89,8 @@ async def measure(url: str, n: int, small: int, runs: int) -> dict[str, float]:
                 "seed_s": seeded,
                 "found": float(len(items)),
                 "in_box": float(in_box),
-                "nearby_ms": await median_ms(nearby, runs),
-                "floor_ms": await median_ms(floor, runs),
+                "nearby_ms": await median_ms(nearby, runs, warmup=5),
+                "floor_ms": await median_ms(floor, runs, warmup=5),
             }
     finally:
         await engine.dispose()

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -32,8 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.database_url import normalise_url  # noqa: E402
-from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url  # noqa: E402
 from app.core.migrations import upgrade  # noqa: E402
 from app.identity.models import User  # noqa: E402
 from app.identity.principal import Grant, Principal  # noqa: E402
@@ -43,27 +40,9 @@ from app.org.seed import COMMUNITIES, STREET, compound_names, demo_id, seed_demo
 from app.trustfund import service  # noqa: E402
 from app.trustfund.models import TrustFund  # noqa: E402
 from app.trustfund.schemas import FundCreate, IncomeCreate, IncomeKind  # noqa: E402
+from bench._common import admin, gather_limited, server_url  # noqa: E402
 
 STREET_ID = demo_id("street", STREET[0])
-
-
-def _dsn(url: str, database: str) -> dict[str, object]:
-    u = make_url(url)
-    kwargs: dict[str, object] = {"user": u.username or "postgres", "database": database}
-    if u.password:
-        kwargs["password"] = u.password
-    kwargs["host"] = u.query.get("host") or u.host or "127.0.0.1"
-    if u.port:
-        kwargs["port"] = u.port
-    return kwargs
-
-
-async def _admin(base_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(**_dsn(base_url, make_url(base_url).database or "postgres"))  # type: ignore[arg-type]
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _fund_setup(factory: async_sessionmaker[AsyncSession], n_funds: int) -> list[uuid.UUID]:
@@ -83,21 +62,6 @@ async def _fund_setup(factory: async_sessionmaker[AsyncSession], n_funds: int) -
     return ids
 
 
-async def _gather_limited(jobs: list[Callable[[], Awaitable[None]]], concurrency: int) -> float:
-    queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
-    for j in jobs:
-        queue.put_nowait(j)
-
-    async def worker() -> None:
-        while not queue.empty():
-            job = queue.get_nowait()
-            await job()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - start
-
-
 async def postings_per_second(
     factory: async_sessionmaker[AsyncSession], fund_ids: list[uuid.UUID], total: int, concurrency: int, tag: str
 ) -> float:
@@ -115,7 +79,7 @@ async def postings_per_second(
         return run
 
     jobs = [job(fund_ids[n % len(fund_ids)], n) for n in range(total)]
-    elapsed = await _gather_limited(jobs, concurrency)
+    elapsed = await gather_limited(jobs, concurrency)
     return total / elapsed
 
 
@@ -128,7 +92,7 @@ async def floor_per_second(factory: async_sessionmaker[AsyncSession], total: int
 
         return run
 
-    return total / await _gather_limited([job(n) for n in range(total)], concurrency)
+    return total / await gather_limited([job(n) for n in range(total)], concurrency)
 
 
 GENERATE_SQL = """
@@ -215,9 +179,9 @@ async def time_reads(
 
 async def main(args: argparse.Namespace) -> None:
     base = os.environ.get("BENCH_DATABASE_URL")
-    base_url = normalise_url(base) if base else to_asyncpg_url(embedded_server_uri(ROOT / "var" / "bench"))
+    base_url = server_url(base)
     name = f"jc_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(base_url, f'CREATE DATABASE "{name}"')
+    await admin(base_url, f'CREATE DATABASE "{name}"')
     url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     engine = create_async_engine(url, pool_size=args.concurrency + 2, max_overflow=0)
     try:
@@ -257,7 +221,7 @@ async def main(args: argparse.Namespace) -> None:
             )
     finally:
         await engine.dispose()
-        await _admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

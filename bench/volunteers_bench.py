@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -29,8 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.database_url import normalise_url  # noqa: E402
-from app.core.embedded_pg import embedded_server_uri, to_asyncpg_url  # noqa: E402
 from app.core.migrations import upgrade  # noqa: E402
 from app.identity.models import User  # noqa: E402
 from app.identity.principal import Grant, Principal  # noqa: E402
@@ -41,45 +38,13 @@ from app.volunteers.models import VolunteerActivity, VolunteerProfile, Volunteer
 from app.volunteers.schemas import VolunteerCheckIn, VolunteerPlaceIn, VolunteerSeriesIn  # noqa: E402
 from app.volunteers.seed import PROJECT_NAMES, team_id  # noqa: E402
 from app.volunteers.seed import project_id as volunteer_project_id  # noqa: E402
+from bench._common import admin, gather_limited, server_url  # noqa: E402
 
 STREET_ID = demo_id("street", STREET[0])
 TEAM = "金城街道巾帼志愿服务队"
 PROJECT_ID = volunteer_project_id(TEAM, PROJECT_NAMES["elderly"])
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 PLACE = VolunteerPlaceIn(address="兴东社区党群服务中心", latitude=35.4147, longitude=116.5872)
-
-
-def _dsn(url: str, database: str) -> dict[str, object]:
-    u = make_url(url)
-    kwargs: dict[str, object] = {"user": u.username or "postgres", "database": database}
-    if u.password:
-        kwargs["password"] = u.password
-    kwargs["host"] = u.query.get("host") or u.host or "127.0.0.1"
-    if u.port:
-        kwargs["port"] = u.port
-    return kwargs
-
-
-async def _admin(base_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(**_dsn(base_url, make_url(base_url).database or "postgres"))  # type: ignore[arg-type]
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _gather_limited(jobs: list[Callable[[], Awaitable[None]]], concurrency: int) -> float:
-    queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
-    for j in jobs:
-        queue.put_nowait(j)
-
-    async def worker() -> None:
-        while not queue.empty():
-            await queue.get_nowait()()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - start
 
 
 async def floor_per_second(factory: async_sessionmaker[AsyncSession], total: int, concurrency: int) -> float:
@@ -91,7 +56,7 @@ async def floor_per_second(factory: async_sessionmaker[AsyncSession], total: int
 
         return run
 
-    return total / await _gather_limited([job(n) for n in range(total)], concurrency)
+    return total / await gather_limited([job(n) for n in range(total)], concurrency)
 
 
 async def setup(
@@ -138,9 +103,9 @@ async def setup(
 
 async def main(args: argparse.Namespace) -> None:
     base = os.environ.get("BENCH_DATABASE_URL")
-    base_url = normalise_url(base) if base else to_asyncpg_url(embedded_server_uri(ROOT / "var" / "bench"))
+    base_url = server_url(base)
     name = f"jc_bench_{uuid.uuid4().hex[:8]}"
-    await _admin(base_url, f'CREATE DATABASE "{name}"')
+    await admin(base_url, f'CREATE DATABASE "{name}"')
     url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     engine = create_async_engine(url, pool_size=args.concurrency + 2, max_overflow=0)
     try:
@@ -169,7 +134,7 @@ async def main(args: argparse.Namespace) -> None:
 
         pairs = [(u, activity_ids[i % len(activity_ids)]) for i, u in enumerate(users)]
         floor_a = await floor_per_second(factory, len(users), args.concurrency)
-        rate_signup = len(users) / await _gather_limited([sign_up(u, a) for u, a in pairs], args.concurrency)
+        rate_signup = len(users) / await gather_limited([sign_up(u, a) for u, a in pairs], args.concurrency)
 
         async with factory() as s:
             rows = (
@@ -196,7 +161,7 @@ async def main(args: argparse.Namespace) -> None:
             return run
 
         floor_b = await floor_per_second(factory, len(users), args.concurrency)
-        rate_checkin = len(users) / await _gather_limited([check_in(u, a) for u, a in pairs], args.concurrency)
+        rate_checkin = len(users) / await gather_limited([check_in(u, a) for u, a in pairs], args.concurrency)
         async with factory() as s:
             checked = (
                 await s.execute(select(func.count()).where(VolunteerSignup.checked_in_at.is_not(None)))
@@ -211,7 +176,7 @@ async def main(args: argparse.Namespace) -> None:
         )
     finally:
         await engine.dispose()
-        await _admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
