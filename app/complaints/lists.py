@@ -29,6 +29,7 @@ from app.complaints.models import Complaint, ComplaintCategory, ComplaintFollowe
 from app.complaints.scopes import _ID, _ids, _scope_values, _staff_rules, _work_rules
 from app.complaints.search import _like_pattern, _search_query
 from app.complaints.workflow import DISPATCH_QUEUE
+from app.core import prepared
 from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor
 from app.identity.api import Principal
 
@@ -311,7 +312,7 @@ async def list_complaints(
     """Keyset page (newest first) of complaints the caller may read, narrowed by ``queue`` (``dispatch``,
     ``work``, ``work:<unit_type>``) and ``filters``: one prebuilt statement, values bound per request."""
     shape, values = _shape_and_values(principal, filters, params, queue, mine_only, now)
-    rows = list((await session.execute(_page_statement(shape), values)).all())
+    rows = await prepared.fetch(session, _page_statement(shape), values)
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]

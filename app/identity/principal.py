@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import prepared
 from app.core.db import Session, get_session
 from app.core.errors import FORBIDDEN, UNAUTHENTICATED, ProblemError, registered
 from app.core.preauth import run_before_body
@@ -154,9 +155,9 @@ async def load_principal(session: AsyncSession, user_id: uuid.UUID, token_versio
     """The caller's principal, or None when the user is gone, disabled or the token was revoked."""
     cached = principal_cache.get(user_id)
     known_version, known_xid = (cached.roles_version, cached.row_xid) if cached else (-1, "")
-    row = (
-        await session.execute(_PRINCIPAL, {"user_id": user_id, "known_version": known_version, "known_xid": known_xid})
-    ).one_or_none()
+    row = await prepared.fetch_one_or_none(
+        session, _PRINCIPAL, {"user_id": user_id, "known_version": known_version, "known_xid": known_xid}
+    )
     if row is None or not row.is_active or row.token_version != token_version:
         return None
     if cached is not None and row.grants is None:

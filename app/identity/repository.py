@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, bindparam, false, func, or_, select, update
+from sqlalchemy import Select, bindparam, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import prepared
 from app.core.pagination import PageParams, keyset_page
 from app.identity.models import HouseholdMember, Invite, RefreshToken, RoleAssignment, User
 from app.identity.roles import ROLE_SCOPE, Role
@@ -326,6 +327,6 @@ _ME = (
 )
 
 
-async def me_rows(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Row[Any]]:
+async def me_rows(session: AsyncSession, user_id: uuid.UUID) -> list[Any]:
     """The user's columns repeated on one row per binding (one row with null binding columns when none)."""
-    return cast(Sequence[Row[Any]], (await session.execute(_ME, {"user_id": user_id})).all())
+    return await prepared.fetch(session, _ME, {"user_id": user_id})
