@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import prepared
 from app.ledger import errors
 from app.ledger.models import GENESIS_HASH, Ledger, LedgerAccount, LedgerEntry, LedgerPosting
 
@@ -160,7 +162,8 @@ async def _lock_accounts_at(
 # Balances
 
 
-def balance_of(account: LedgerAccount) -> Balance:
+def balance_of(account: LedgerAccount | Any) -> Balance:
+    """From the account, or a row of its balance columns."""
     if account.normal_balance == "credit":
         posted = account.credits_posted_fen - account.debits_posted_fen
         pending = account.debits_pending_fen
@@ -187,9 +190,18 @@ _ACCOUNT_BY_CODE = (
 )
 
 
+_BALANCE_BY_CODE = select(
+    LedgerAccount.normal_balance,
+    LedgerAccount.debits_posted_fen,
+    LedgerAccount.credits_posted_fen,
+    LedgerAccount.debits_pending_fen,
+    LedgerAccount.credits_pending_fen,
+).where(LedgerAccount.ledger_id == bindparam("ledger_id"), LedgerAccount.code == bindparam("code"))
+
+
 async def balance_by_code(session: AsyncSession, ledger_id: uuid.UUID, code: str) -> Balance | None:
     """``get_balance`` of the account named by its code: one prebuilt row read (the look-up and the read in one)."""
-    account = (await session.execute(_ACCOUNT_BY_CODE, {"ledger_id": ledger_id, "code": code})).scalar_one_or_none()
+    account = await prepared.fetch_one_or_none(session, _BALANCE_BY_CODE, {"ledger_id": ledger_id, "code": code})
     return balance_of(account) if account is not None else None
 
 

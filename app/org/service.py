@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, select
+from sqlalchemy import ColumnElement, bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from app.core import prepared
 from app.core.errors import ProblemError
 from app.core.pagination import PageParams
 from app.org import errors, repository
@@ -131,16 +132,19 @@ async def unit_location(
     return None
 
 
+_HOUSEHOLD_LABELS = (
+    select(Household.id, Building.name, Household.unit, Household.room)
+    .join(Building, Building.id == Household.building_id)
+    .where(Household.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 async def household_labels(session: AsyncSession, household_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """``{household_id: "3栋2单元301"}`` for many households in one query."""
     if not household_ids:
         return {}
-    rows = await session.execute(
-        select(Household.id, Building.name, Household.unit, Household.room)
-        .join(Building, Building.id == Household.building_id)
-        .where(Household.id.in_(household_ids))
-    )
-    return {r.id: f"{r.name}{r.unit}单元{r.room}" for r in rows.all()}
+    rows = await prepared.fetch(session, _HOUSEHOLD_LABELS, {"ids": list(household_ids)})
+    return {r.id: f"{r.name}{r.unit}单元{r.room}" for r in rows}
 
 
 async def household_ids_by_label(session: AsyncSession, compound_id: uuid.UUID) -> dict[str, uuid.UUID]:
