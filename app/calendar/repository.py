@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.models import CalendarOverride, CalendarYear
+from app.core import prepared
 from app.core.pagination import PageParams, keyset_page
 
 # Only the id column of the org table, to count streets without importing the org models.
@@ -33,7 +34,7 @@ async def calendar_rows(session: AsyncSession, street_id: uuid.UUID) -> tuple[di
     """``override_map`` and ``declared_years`` in one statement."""
     overrides: dict[date, bool] = {}
     years: set[int] = set()
-    for day, kind, year in await session.execute(_CALENDAR, {"street_id": street_id}):
+    for day, kind, year in await prepared.fetch(session, _CALENDAR, {"street_id": street_id}):
         if year is not None:
             years.add(int(year))
         else:

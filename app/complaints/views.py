@@ -76,10 +76,10 @@ async def get_view(session: AsyncSession, principal: Principal, complaint_id: uu
     if detail is None:
         raise errors.not_found()
     c = detail.complaint
-    assignments = await repository.named_assignments(session, c.id)
+    assignments = await repository.named_assignment_rows(session, c.id)
     follower = c.resident_user_id != principal.user_id and detail.follows
     actors = actors_for(principal, c, [a for a, _, _ in assignments], follower, detail.staff_role)
-    return await _render(session, principal, c, detail.category, assignments, actors, detail.rating)
+    return await _render(session, principal, c, detail.category, assignments, actors, detail.rating, rows=True)
 
 
 async def view(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
@@ -100,7 +100,10 @@ async def _render(
     assignments: list[tuple[ComplaintAssignment, str | None, str | None]],
     actors: dict[Actor, str],
     rating: ComplaintRating | None,
+    *,
+    rows: bool = False,
 ) -> ComplaintOut:
+    """``rows``: a GET's read-only rows (photos read the same way); else ORM objects of this unit of work."""
     staff_view = bool(STAFF_ACTORS & actors.keys())
     assignment_out = [
         ComplaintAssignmentOut(
@@ -117,7 +120,8 @@ async def _render(
     suggestion = None
     if state in DISPATCH_QUEUE and actors.keys() & {Actor.dispatcher, Actor.supervisor}:
         suggestion = await suggest(session, c, category)
-    photos = await repository.photos_of(session, c.id, public_only=not staff_view)
+    read_photos = repository.photo_rows if rows else repository.photos_of
+    photos = await read_photos(session, c.id, public_only=not staff_view)
     phone = c.contact_phone
     if phone and not (_SEES_CONTACT & actors.keys()):
         phone = directory.mask_phone(phone) or ""

@@ -184,7 +184,9 @@ class UnitOfWorkRoute(APIRoute):
                         await check(request)  # authentication before FastAPI parses the body
                     response = await handler(request)
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
-                if session is not None:
+                # A GET/HEAD wrote nothing (the guard above refuses it): closing the session below is all it
+                # needs; a COMMIT would be a round trip for nothing.
+                if session is not None and request.method not in READ_ONLY_METHODS:
                     if response.status_code < 400:
                         await session.commit()
                     else:

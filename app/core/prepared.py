@@ -18,9 +18,10 @@ import re
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
+from sqlalchemy import Float
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -29,6 +30,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from app.core.db import is_read_statement
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+_FLOAT8, _NUMERIC = 701, 1700  # PostgreSQL type OIDs
 _DISCONNECTS = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError)
 
 
@@ -85,6 +87,16 @@ def _each(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     return convert
 
 
+def _result_processor(type_: Any) -> Callable[[Any], Any] | None:
+    # The asyncpg dialect picks a numeric processor by the column's PostgreSQL type code, which SQLAlchemy
+    # learns from the cursor; here it follows from the declared type (float8 for Float, else numeric).
+    try:
+        process: Any = type_._cached_result_processor(_DIALECT, None)
+    except TypeError:
+        process = type_._cached_result_processor(_DIALECT, _FLOAT8 if isinstance(type_, Float) else _NUMERIC)
+    return cast(Callable[[Any], Any] | None, process)
+
+
 def compile_read(stmt: ClauseElement) -> Compiled:
     compiled = stmt.compile(dialect=_DIALECT)
     assert isinstance(compiled, SQLCompiler)
@@ -116,7 +128,7 @@ def compile_read(stmt: ClauseElement) -> Compiled:
             process = _each(process)
         binds.append((bind.key if bind.required else name, default, process))
     columns = compiled._result_columns or []
-    processors = tuple(c.type._cached_result_processor(_DIALECT, None) for c in columns)
+    processors = tuple(_result_processor(c.type) for c in columns)
     return Compiled(
         sql=sql,
         binds=tuple(binds),
@@ -168,6 +180,10 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 async def fetch(session: AsyncSession, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Any]:
     """Every row of the prebuilt read ``stmt`` with ``params`` bound, as named tuples."""
     compiled = compiled_read(stmt)
+    if session.new or session.dirty or session.deleted:
+        # What the ORM would show from its identity map (a view right after a change) must be in the
+        # database before a read past the ORM: flush, as autoflush would.
+        await session.flush()
     driver = await driver_connection(session)
     try:
         records = await driver.fetch(compiled.sql, *compiled.arguments(params or {}))

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import prepared
 from app.core.pagination import PageParams, keyset_page
 from app.sla.models import SlaClock, SlaExtension, SlaPolicy, Supervision
 
@@ -226,3 +227,29 @@ async def get_extension(session: AsyncSession, extension_id: uuid.UUID) -> SlaEx
 
 async def extensions_of(session: AsyncSession, complaint_id: uuid.UUID) -> list[SlaExtension]:
     return list((await session.execute(_EXTENSIONS, {"complaint_id": complaint_id})).scalars().all())
+
+
+# The same two reads as read-only rows, for the view (every complaint detail shows the clocks).
+_CLOCK_ROWS = (
+    select(*SlaClock.__table__.columns)
+    .where(SlaClock.complaint_id == bindparam("complaint_id"))
+    .order_by(SlaClock.created_at.desc(), SlaClock.id.desc())
+)
+_EXTENSION_ROWS = (
+    select(*SlaExtension.__table__.columns)
+    .where(SlaExtension.complaint_id == bindparam("complaint_id"))
+    .order_by(SlaExtension.created_at, SlaExtension.id)
+)
+
+
+async def latest_clock_rows(session: AsyncSession, complaint_id: uuid.UUID) -> dict[str, Any]:
+    """``latest_clocks`` as read-only rows."""
+    latest: dict[str, Any] = {}
+    for clock in await prepared.fetch(session, _CLOCK_ROWS, {"complaint_id": complaint_id}):
+        latest.setdefault(clock.stage, clock)
+    return latest
+
+
+async def extension_rows(session: AsyncSession, complaint_id: uuid.UUID) -> list[Any]:
+    """``extensions_of`` as read-only rows."""
+    return await prepared.fetch(session, _EXTENSION_ROWS, {"complaint_id": complaint_id})
