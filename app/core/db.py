@@ -14,7 +14,9 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import DateTime, Engine, MetaData, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, SessionTransaction, mapped_column
+from sqlalchemy.orm import Session as SyncSession
+from sqlalchemy.util import greenlet_spawn
 from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import Scope
@@ -92,6 +94,46 @@ def _refuse_writes_in_read_only_requests(
 ) -> None:
     if _read_only_request.get() and not is_read_statement(statement):
         raise WriteInReadOnlyRequest(f"GET/HEAD request tried: {statement[:80]!r}")
+
+
+# A GET/HEAD request whose reads all go past the ORM (``app.core.prepared``) needs no SQLAlchemy connection
+# at all: a pooled asyncpg connection, taken from the engine's pool by the first such read, is enough, and
+# checking out an AsyncConnection with its execution options cost ~1 ms of CPU more per request (measured:
+# bench/README.md). The request never holds two connections: the moment its session begins a transaction
+# (an ORM read after all), the raw connection goes back to the pool first, and the session checks out.
+_READ_CONNECTION = "jincheng.read_connection"
+
+
+def read_connection_engine(session: AsyncSession) -> AsyncEngine | None:
+    """The engine a GET/HEAD request's prepared reads may borrow a raw connection from, if any: only when the
+    session has no connection yet and is bound to an engine (tests bind sessions to one outer connection)."""
+    if not _read_only_request.get() or session.sync_session.in_transaction():
+        return None
+    bind = session.bind
+    return bind if isinstance(bind, AsyncEngine) else None
+
+
+def held_read_connection(session: AsyncSession) -> Any | None:
+    return session.info.get(_READ_CONNECTION)
+
+
+def hold_read_connection(session: AsyncSession, pooled: Any) -> None:
+    session.info[_READ_CONNECTION] = pooled
+
+
+@event.listens_for(SyncSession, "after_transaction_create")
+def _return_read_connection_before_checkout(session: SyncSession, transaction: SessionTransaction) -> None:
+    # Runs inside SQLAlchemy's greenlet (the session's own methods call it), so a close that awaits works.
+    if transaction.parent is None:
+        pooled = session.info.pop(_READ_CONNECTION, None)
+        if pooled is not None:
+            pooled.close()
+
+
+async def release_read_connection(session: AsyncSession) -> None:
+    pooled = session.info.pop(_READ_CONNECTION, None)
+    if pooled is not None:
+        await greenlet_spawn(pooled.close)
 
 
 def read_only_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -207,6 +249,7 @@ class UnitOfWorkRoute(APIRoute):
                 session = getattr(request.state, "db_session", None)
                 if session is not None:
                     request.state.db_session = None
+                    await release_read_connection(session)
                     await session.close()
 
         return unit_of_work

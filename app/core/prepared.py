@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from app.core.db import is_read_statement
+from app.core.db import held_read_connection, hold_read_connection, is_read_statement, read_connection_engine
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _FLOAT8, _NUMERIC = 701, 1700  # PostgreSQL type OIDs
@@ -180,6 +180,19 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 async def fetch(session: AsyncSession, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Any]:
     """Every row of the prebuilt read ``stmt`` with ``params`` bound, as named tuples."""
     compiled = compiled_read(stmt)
+    engine = read_connection_engine(session)
+    if engine is not None:
+        # A GET/HEAD whose session has no connection: borrow a pooled one (see app.core.db).
+        pooled = held_read_connection(session)
+        if pooled is None:
+            pooled = await engine.raw_connection()
+            hold_read_connection(session, pooled)
+        try:
+            driver: Any = pooled.driver_connection
+            return compiled.rows(await driver.fetch(compiled.sql, *compiled.arguments(params or {})))
+        except _DISCONNECTS:
+            pooled.invalidate()
+            raise
     if session.new or session.dirty or session.deleted:
         # What the ORM would show from its identity map (a view right after a change) must be in the
         # database before a read past the ORM: flush, as autoflush would.

@@ -6,15 +6,19 @@ import enum
 import uuid
 from decimal import Decimal
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Enum, Integer, Numeric, bindparam, cast, delete, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.routing import Match
 
 from app.core import prepared
+from app.core.db import Session, held_read_connection, make_sessionmaker, read_only_sessionmaker
 from app.core.routing import domain_router
 from app.identity.models import User
+from app.org.models import Street
 
 
 class Colour(enum.Enum):
@@ -125,3 +129,48 @@ def test_a_router_refuses_paths_none_of_its_routes_start_with() -> None:
     assert route.matches(scope(f"/api/v1/widgets/{uuid.uuid4()}", "DELETE"))[0] is Match.PARTIAL
     assert route.matches(scope("/api/v1/gadgets/x"))[0] is Match.NONE
     assert router._literal_heads() == ("/api/v1/widgets/",)  # type: ignore[attr-defined]
+
+
+async def test_a_get_borrows_one_pooled_connection_and_gives_it_back_before_its_session_checks_out(
+    fresh_db: str,
+) -> None:
+    """On an app-owned engine a GET's prepared reads borrow a raw pooled connection; an ORM read later in the
+    same request returns it first. With a pool of exactly one connection, holding two would time out."""
+    engine = create_async_engine(fresh_db, pool_size=1, max_overflow=0, pool_timeout=2)
+    router = domain_router("test")
+    seen: dict[str, object] = {}
+    by_name = select(Street.name).order_by(Street.name).limit(1)
+
+    @router.get("/prepared-then-orm")
+    async def prepared_then_orm(session: Session) -> dict[str, str]:
+        first = (await prepared.fetch(session, by_name))[0].name
+        seen["borrowed"] = engine.sync_engine.pool.checkedout()  # type: ignore[attr-defined]
+        seen["held_before_orm"] = held_read_connection(session) is not None
+        second = (await session.execute(by_name)).scalar_one()
+        seen["held_after_orm"] = held_read_connection(session) is not None
+        third = (await prepared.fetch(session, by_name))[0].name  # now on the session's own connection
+        return {"names": f"{first},{second},{third}"}
+
+    @router.get("/prepared-only")
+    async def prepared_only(session: Session) -> dict[str, str]:
+        rows = await prepared.fetch(session, by_name)
+        seen["in_transaction"] = session.sync_session.in_transaction()
+        return {"name": rows[0].name}
+
+    app = FastAPI()
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = read_only_sessionmaker(engine)
+    app.include_router(router)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            response = await client.get("/api/v1/prepared-then-orm")
+            assert response.status_code == 200 and response.json() == {"names": "金城街道,金城街道,金城街道"}
+            assert seen == {"borrowed": 1, "held_before_orm": True, "held_after_orm": False}
+            assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+            for _ in range(3):  # the one connection comes back after every request
+                response = await client.get("/api/v1/prepared-only")
+                assert response.status_code == 200 and response.json() == {"name": "金城街道"}
+            assert seen["in_transaction"] is False  # no SQLAlchemy connection was checked out at all
+            assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
