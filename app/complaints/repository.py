@@ -257,26 +257,6 @@ async def active_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> 
 # unit and one for the names).
 _NAMED_ASSIGNMENTS = (
     select(
-        ComplaintAssignment,
-        org.unit_name_of(ComplaintAssignment.unit_type, ComplaintAssignment.unit_id).label("unit_name"),
-        directory.display_name_of(ComplaintAssignment.person_id).label("person_name"),
-    )
-    .where(ComplaintAssignment.complaint_id == bindparam("complaint_id"), ComplaintAssignment.active.is_(True))
-    .order_by(ComplaintAssignment.role.desc(), ComplaintAssignment.created_at, ComplaintAssignment.id)
-)
-
-
-async def named_assignments(
-    session: AsyncSession, complaint_id: uuid.UUID
-) -> list[tuple[ComplaintAssignment, str | None, str | None]]:
-    """The active assignments (like ``active_assignments``), each with its unit's name and its person's
-    display name (None when the unit or person does not exist)."""
-    rows = await session.execute(_NAMED_ASSIGNMENTS, {"complaint_id": complaint_id})
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-_NAMED_ASSIGNMENT_ROWS = (
-    select(
         *ComplaintAssignment.__table__.columns,
         org.unit_name_of(ComplaintAssignment.unit_type, ComplaintAssignment.unit_id).label("unit_name"),
         directory.display_name_of(ComplaintAssignment.person_id).label("person_name"),
@@ -286,11 +266,10 @@ _NAMED_ASSIGNMENT_ROWS = (
 )
 
 
-async def named_assignment_rows(
-    session: AsyncSession, complaint_id: uuid.UUID
-) -> list[tuple[Any, str | None, str | None]]:
-    """``named_assignments`` as read-only rows (each row carries the assignment's attributes), for GET."""
-    rows = await prepared.fetch(session, _NAMED_ASSIGNMENT_ROWS, {"complaint_id": complaint_id})
+async def named_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> list[tuple[Any, str | None, str | None]]:
+    """The active assignments (like ``active_assignments``) as read-only rows with the assignment's attributes,
+    each with its unit's name and its person's display name (None when the unit or person does not exist)."""
+    rows = await prepared.fetch(session, _NAMED_ASSIGNMENTS, {"complaint_id": complaint_id})
     return [(r, r.unit_name, r.person_name) for r in rows]
 
 

@@ -14,7 +14,6 @@ from app.complaints.categories import _category_out, suggest
 from app.complaints.events import EVENT_TITLES
 from app.complaints.models import (
     Complaint,
-    ComplaintAssignment,
     ComplaintCategory,
     ComplaintEvent,
     ComplaintRating,
@@ -76,14 +75,15 @@ async def get_view(session: AsyncSession, principal: Principal, complaint_id: uu
     if detail is None:
         raise errors.not_found()
     c = detail.complaint
-    assignments = await repository.named_assignment_rows(session, c.id)
+    assignments = await repository.named_assignments(session, c.id)
     follower = c.resident_user_id != principal.user_id and detail.follows
     actors = actors_for(principal, c, [a for a, _, _ in assignments], follower, detail.staff_role)
-    return await _render(session, principal, c, detail.category, assignments, actors, detail.rating, rows=True)
+    return await _render(session, principal, c, detail.category, assignments, actors, detail.rating)
 
 
 async def view(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
-    """The detail of a complaint already loaded (and maybe changed) in this unit of work."""
+    """The detail of a complaint already loaded (and maybe changed) in this unit of work. Assignments and
+    photos are read as prepared rows: ``prepared.fetch`` flushes the changes first, as autoflush would."""
     assignments = await repository.named_assignments(session, c.id)
     _, actors = await _actors(session, principal, c)
     category = await repository.get_category(session, c.category_id)
@@ -97,13 +97,10 @@ async def _render(
     principal: Principal,
     c: Complaint,
     category: ComplaintCategory,
-    assignments: list[tuple[ComplaintAssignment, str | None, str | None]],
+    assignments: list[tuple[Any, str | None, str | None]],
     actors: dict[Actor, str],
     rating: ComplaintRating | None,
-    *,
-    rows: bool = False,
 ) -> ComplaintOut:
-    """``rows``: a GET's read-only rows (photos read the same way); else ORM objects of this unit of work."""
     staff_view = bool(STAFF_ACTORS & actors.keys())
     assignment_out = [
         ComplaintAssignmentOut(
@@ -120,8 +117,7 @@ async def _render(
     suggestion = None
     if state in DISPATCH_QUEUE and actors.keys() & {Actor.dispatcher, Actor.supervisor}:
         suggestion = await suggest(session, c, category)
-    read_photos = repository.photo_rows if rows else repository.photos_of
-    photos = await read_photos(session, c.id, public_only=not staff_view)
+    photos = await repository.photo_rows(session, c.id, public_only=not staff_view)
     phone = c.contact_phone
     if phone and not (_SEES_CONTACT & actors.keys()):
         phone = directory.mask_phone(phone) or ""
