@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -119,17 +118,10 @@ class Detail:
     rating: Any
 
 
-def _fields(model: Any, prefix: str, skip: tuple[str, ...] = ()) -> tuple[list[Any], type[tuple[Any, ...]]]:
-    """The model's columns labelled ``prefix + attribute`` and a read-only row type with its attribute names."""
-    attrs = [(a.key, a.columns[0]) for a in model.__mapper__.column_attrs if a.key not in skip]
-    labelled = [column.label(f"{prefix}{key}") for key, column in attrs]
-    return labelled, namedtuple(f"{model.__name__}Row", [key for key, _ in attrs])
-
-
 # The search vector is the only column no view shows, and the largest.
-_COMPLAINT_COLUMNS, ComplaintRow = _fields(Complaint, "", skip=("search_vector",))
-_CATEGORY_COLUMNS, CategoryRow = _fields(ComplaintCategory, "cat_")
-_RATING_COLUMNS, RatingRow = _fields(ComplaintRating, "rt_")
+_COMPLAINT_COLUMNS, ComplaintRow = prepared.model_columns(Complaint, "", skip=("search_vector",))
+_CATEGORY_COLUMNS, CategoryRow = prepared.model_columns(ComplaintCategory, "cat_")
+_RATING_COLUMNS, RatingRow = prepared.model_columns(ComplaintRating, "rt_")
 
 
 @lru_cache(maxsize=128)

@@ -76,6 +76,11 @@ _LOCKING_OR_WRITING = re.compile(
 )
 
 
+def in_read_only_request() -> bool:
+    """Inside a GET/HEAD request: nothing read will be changed, so reads may skip the ORM."""
+    return _read_only_request.get()
+
+
 class WriteInReadOnlyRequest(RuntimeError):
     """A GET/HEAD handler tried to write or lock rows: it must be a POST/PUT/PATCH/DELETE."""
 

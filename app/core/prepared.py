@@ -214,3 +214,11 @@ async def fetch_one_or_none(
     if len(rows) > 1:
         raise LookupError("more than one row where at most one was expected")
     return rows[0] if rows else None
+
+
+def model_columns(model: Any, prefix: str = "", skip: tuple[str, ...] = ()) -> tuple[list[Any], type[tuple[Any, ...]]]:
+    """A mapped class's columns labelled ``prefix + attribute`` and a read-only row type with its attribute
+    names: a prepared read of them gives rows that views read like the ORM objects, without loading any."""
+    attrs = [(a.key, a.columns[0]) for a in model.__mapper__.column_attrs if a.key not in skip]
+    labelled = [column.label(f"{prefix}{key}") for key, column in attrs]
+    return labelled, namedtuple(f"{model.__name__}Row", [key for key, _ in attrs])

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import in_read_only_request
 from app.identity.api import Principal, Role
 from app.ledger import api as ledger
 from app.org import api as org_service
@@ -67,7 +68,9 @@ class FundAccess:
 
 async def open_fund(session: AsyncSession, principal: Principal, compound_id: uuid.UUID) -> FundAccess:
     """The fund of a compound as ``principal`` may see it; 404 for anyone with no business there."""
-    fund = await repository.fund_by_compound(session, compound_id)
+    # A GET reads the fund as a row (no ORM load); a write gets the ORM object it may lock and change.
+    read = repository.fund_row_by_compound if in_read_only_request() else repository.fund_by_compound
+    fund = await read(session, compound_id)
     if fund is None:
         raise errors.fund_not_found()
     roles: set[str] = set()

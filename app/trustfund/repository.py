@@ -44,6 +44,15 @@ async def fund_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> Tru
     return (await session.execute(_FUND_BY_COMPOUND, {"compound_id": compound_id})).scalar_one_or_none()
 
 
+_FUND_COLUMNS, _ = prepared.model_columns(TrustFund)
+_FUND_ROW_BY_COMPOUND = select(*_FUND_COLUMNS).where(TrustFund.compound_id == bindparam("compound_id"))
+
+
+async def fund_row_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> Any | None:
+    """``fund_by_compound`` as a read-only row with the fund's attributes, for requests that change nothing."""
+    return await prepared.fetch_one_or_none(session, _FUND_ROW_BY_COMPOUND, {"compound_id": compound_id})
+
+
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
     """The fund's write lock: taken first by every write, before the ledger and account locks."""
     return (
