@@ -313,14 +313,17 @@ async def list_events(session: AsyncSession, complaint_id: uuid.UUID, *, public_
     return list((await session.execute(stmt.order_by(ComplaintEvent.seq))).scalars().all())
 
 
-async def latest_rating(session: AsyncSession, complaint_id: uuid.UUID) -> ComplaintRating | None:
-    stmt = (
-        select(ComplaintRating)
-        .where(ComplaintRating.complaint_id == complaint_id)
-        .order_by(ComplaintRating.round.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+_LATEST_RATING = (
+    select(*ComplaintRating.__table__.columns)
+    .where(ComplaintRating.complaint_id == bindparam("complaint_id"))
+    .order_by(ComplaintRating.round.desc())
+    .limit(1)
+)
+
+
+async def latest_rating(session: AsyncSession, complaint_id: uuid.UUID) -> Any | None:
+    """The newest rating as a read-only row with the rating's attributes (views only show it)."""
+    return await prepared.fetch_one_or_none(session, _LATEST_RATING, {"complaint_id": complaint_id})
 
 
 async def unattached_photos(
