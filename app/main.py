@@ -16,6 +16,7 @@ from app.community_events.router import router as community_events_router
 from app.communityfund.router import router as communityfund_router
 from app.complaints.router import router as complaints_router
 from app.complaints.stats.router import router as complaint_stats_router
+from app.core import param_memo
 from app.core.clock import Clock, SystemClock
 from app.core.database_url import resolve_database_url
 from app.core.db import create_engine, make_sessionmaker, read_only_sessionmaker
@@ -97,6 +98,7 @@ def create_app(
     settings = settings or get_settings()
     check_production(settings)
     load_subscribers()
+    param_memo.install()
     passwords.configure(settings.password_hash_concurrency)
 
     @asynccontextmanager
