@@ -38,48 +38,46 @@ async def suggest(session: AsyncSession, complaint: Complaint, category: Complai
     category's department, else the street. The dispatcher sees it and may choose otherwise."""
     unit_type = category.default_unit_type
     if unit_type == "property_company" and complaint.property_company_id is not None:
-        company = await org.get_property_company(session, complaint.property_company_id)
-        if company is not None:
+        name = await org.unit_name(session, "property_company", complaint.property_company_id)
+        if name is not None:
             return SuggestionOut(
                 unit_type=UnitType.property_company,
-                unit_id=company.id,
-                unit_name=company.name,
+                unit_id=complaint.property_company_id,
+                unit_name=name,
                 person_id=None,
                 person_name=None,
             )
     if unit_type in ("grid", "property_company") and complaint.grid_id is not None:
-        grid = await org.get_grid(session, complaint.grid_id)
-        if grid is not None:
-            person = await directory.first_holder(session, Role.grid_worker, grid.id)
-            names = await directory.display_names(session, [person] if person else [])
+        name = await org.unit_name(session, "grid", complaint.grid_id)
+        if name is not None:
+            person, person_name = await directory.first_holder_named(session, Role.grid_worker, complaint.grid_id)
             return SuggestionOut(
                 unit_type=UnitType.grid,
-                unit_id=grid.id,
-                unit_name=grid.name,
+                unit_id=complaint.grid_id,
+                unit_name=name,
                 person_id=person,
-                person_name=names.get(person) if person else None,
+                person_name=person_name,
             )
     code = category.department_code
     if code is None and category.parent_id is not None:
         parent = await repository.get_category(session, category.parent_id)
         code = parent.department_code if parent else None
     if code is not None and unit_type != "street":
-        dept = await org.get_department_by_code(session, complaint.street_id, code)
+        dept = await org.department_by_code(session, complaint.street_id, code)
         if dept is not None:
-            person = await directory.first_holder(session, Role.department_handler, dept.id)
-            names = await directory.display_names(session, [person] if person else [])
+            person, person_name = await directory.first_holder_named(session, Role.department_handler, dept.id)
             return SuggestionOut(
                 unit_type=UnitType.department,
                 unit_id=dept.id,
                 unit_name=dept.name,
                 person_id=person,
-                person_name=names.get(person) if person else None,
+                person_name=person_name,
             )
-    street = await org.get_street(session, complaint.street_id)
+    street = await org.unit_name(session, "street", complaint.street_id)
     return SuggestionOut(
         unit_type=UnitType.street,
         unit_id=complaint.street_id,
-        unit_name=street.name if street else "街道",
+        unit_name=street or "街道",
         person_id=None,
         person_name=None,
     )

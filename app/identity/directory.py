@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from app.core import prepared
 from app.identity.masking import mask_name, mask_phone
 from app.identity.models import RoleAssignment, User
 from app.identity.roles import Role
@@ -65,10 +66,34 @@ async def display_names(session: AsyncSession, user_ids: Iterable[uuid.UUID]) ->
     return {r.id: (r.real_name or r.nickname or "") for r in rows}
 
 
+_DISPLAY_NAME = func.coalesce(func.nullif(User.real_name, ""), func.nullif(User.nickname, ""), "")
+
+
 def display_name_of(user_id: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[str | None]:
     """``display_names`` as a SQL expression: real name, else nickname, else empty; NULL for no such user."""
-    name = func.coalesce(func.nullif(User.real_name, ""), func.nullif(User.nickname, ""), "")
-    return select(name).where(User.id == user_id).scalar_subquery()
+    return select(_DISPLAY_NAME).where(User.id == user_id).scalar_subquery()
+
+
+_FIRST_HOLDER_NAMED = (
+    select(RoleAssignment.user_id, _DISPLAY_NAME.label("name"))
+    .join(User, User.id == RoleAssignment.user_id)
+    .where(
+        RoleAssignment.role == bindparam("role"),
+        RoleAssignment.scope_id == bindparam("scope_id"),
+        RoleAssignment.revoked_at.is_(None),
+        User.is_active.is_(True),
+    )
+    .order_by(RoleAssignment.created_at, RoleAssignment.id)
+    .limit(1)
+)
+
+
+async def first_holder_named(
+    session: AsyncSession, role: Role, scope_id: uuid.UUID
+) -> tuple[uuid.UUID | None, str | None]:
+    """``first_holder`` and that person's display name, in one prepared read."""
+    row = await prepared.fetch_one_or_none(session, _FIRST_HOLDER_NAMED, {"role": role.value, "scope_id": scope_id})
+    return (row.user_id, row.name) if row is not None else (None, None)
 
 
 async def holders(session: AsyncSession, roles: Iterable[Role], scope_id: uuid.UUID) -> list[uuid.UUID]:

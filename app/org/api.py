@@ -3,6 +3,7 @@ households, departments and property companies, read by id; unit names and locat
 
 from __future__ import annotations
 
+from app.org.service import department_by_code as department_by_code
 from app.org.service import get_building as get_building
 from app.org.service import get_community as get_community
 from app.org.service import get_compound as get_compound
@@ -21,5 +22,6 @@ from app.org.service import list_compounds as list_compounds
 from app.org.service import list_departments as list_departments
 from app.org.service import list_streets as list_streets
 from app.org.service import unit_location as unit_location
+from app.org.service import unit_name as unit_name
 from app.org.service import unit_name_of as unit_name_of
 from app.org.service import unit_names as unit_names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, select
+from sqlalchemy import ColumnElement, String, Uuid, bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -196,3 +196,23 @@ def unit_name_of(
     }
     street = select(Street.name).where(Street.id == unit_id).scalar_subquery()
     return case(names, value=unit_type, else_=street)
+
+
+# The dispatcher's suggestion names one unit per detail: prepared reads, no ORM objects.
+_UNIT_NAME = select(
+    unit_name_of(bindparam("unit_type", type_=String()), bindparam("unit_id", type_=Uuid())).label("name")
+)
+_DEPARTMENT_BY_CODE = select(Department.id, Department.name).where(
+    Department.street_id == bindparam("street_id"), Department.code == bindparam("code")
+)
+
+
+async def unit_name(session: AsyncSession, unit_type: str, unit_id: uuid.UUID) -> str | None:
+    """The unit's own name (``unit_name_of``), None when there is no such unit."""
+    row = await prepared.fetch_one_or_none(session, _UNIT_NAME, {"unit_type": unit_type, "unit_id": unit_id})
+    return row.name if row is not None else None
+
+
+async def department_by_code(session: AsyncSession, street_id: uuid.UUID, code: str) -> Any | None:
+    """``get_department_by_code`` as a read-only row of the department's id and name."""
+    return await prepared.fetch_one_or_none(session, _DEPARTMENT_BY_CODE, {"street_id": street_id, "code": code})
