@@ -50,6 +50,7 @@ from bench.volume_seed import (  # noqa: E402
     RESIDENT,
     SEED_VERSION,
     STREET_ID,
+    SUBMITTER,
     Volume,
     fund_compounds,
     seed_volume,
@@ -210,6 +211,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 async def _fixtures(url: str) -> dict[str, object]:
     conn = await asyncpg.connect(**pg_kwargs(url))  # type: ignore[arg-type]
     try:
+        # Earlier versions of this harness submitted as RESIDENT: hand those complaints to SUBMITTER, so the
+        # measured resident follows what the seed gave them.
+        async with conn.transaction():
+            moved = await conn.fetch(
+                "UPDATE complaints SET resident_user_id = $2, created_by = $2 "
+                "WHERE resident_user_id = $1 AND description LIKE 'bench:%' RETURNING id",
+                RESIDENT,
+                SUBMITTER,
+            )
+            await conn.execute(
+                "UPDATE complaint_followers SET user_id = $2 WHERE user_id = $1 AND complaint_id = ANY($3)",
+                RESIDENT,
+                SUBMITTER,
+                [r["id"] for r in moved],
+            )
         owned = await conn.fetchval(
             "SELECT id FROM complaints WHERE resident_user_id = $1 ORDER BY created_at DESC LIMIT 1", RESIDENT
         )
@@ -225,7 +241,7 @@ async def _submitted(url: str) -> list[tuple[uuid.UUID, int]]:
         rows = await conn.fetch(
             "SELECT id, version FROM complaints WHERE resident_user_id = $1 AND state = 'pending' "
             "AND description LIKE 'bench:%' ORDER BY created_at",
-            RESIDENT,
+            SUBMITTER,
         )
         return [(r["id"], r["version"]) for r in rows]
     finally:
@@ -280,7 +296,7 @@ def main(args: argparse.Namespace) -> None:
     fixtures = asyncio.run(_fixtures(url))
     compound = fund_compounds(1)[0]
     settings = Settings()
-    callers = {"resident": RESIDENT, "dispatcher": DISPATCHER, "manager": MANAGER}
+    callers = {"resident": RESIDENT, "submitter": SUBMITTER, "dispatcher": DISPATCHER, "manager": MANAGER}
     tokens = {who: issue_access_token(settings, uid, 1) for who, uid in callers.items()}
 
     env = {**os.environ, "JINCHENG_DATABASE_URL": url, "JINCHENG_LOG_LEVEL": "WARNING", "JINCHENG_ENV": "dev"}
@@ -390,7 +406,7 @@ def main(args: argparse.Namespace) -> None:
         for target in reads:
             if wanted(target.name):
                 measure(target)
-        submit = load.Target("submit complaint", "POST", [f"{API}/complaints"], tokens["resident"], submit_body)
+        submit = load.Target("submit complaint", "POST", [f"{API}/complaints"], tokens["submitter"], submit_body)
         if wanted(submit.name):
             measure(submit, write=True)
         if wanted("accept (dispatcher)"):
@@ -399,7 +415,7 @@ def main(args: argparse.Namespace) -> None:
             pool = asyncio.run(_submitted(url))
             need = max(300, int(args.pool_rate * args.write_seconds) * (2 if baseline is not None else 1))
             if len(pool) < need:
-                _topup(service_url, tokens["resident"], submit_body, need - len(pool))
+                _topup(service_url, tokens["submitter"], submit_body, need - len(pool))
                 pool = asyncio.run(_submitted(url))
             accept_pool = len(pool)
             q = len(pool) // 4
