@@ -169,16 +169,18 @@ def _branches(shape: _Shape) -> list[ColumnElement[bool]]:
     return branches
 
 
-def _queue_scope(shape: _Shape) -> ColumnElement[bool] | None:
+def _queue_scopes(shape: _Shape) -> list[ColumnElement[bool]] | None:
+    """The queue's narrowing, as alternatives each branch is split by. The dispatch queue is one per state:
+    ``state IN (four states)`` cannot be read in created_at order from ``ix_complaints_street_state_created``
+    (PostgreSQL read every queued complaint of the street and sorted them: ~9 ms at 4,000 queued), while
+    ``state = one`` can, LIMITed; the UNION merges them."""
     if shape.queue is None:
         return None
     if shape.queue == "dispatch":
-        return and_(
-            Complaint.street_id.in_(_ids("dispatch_street", {"dispatch_street": None})),
-            Complaint.state.in_([s.value for s in DISPATCH_QUEUE]),
-        )
+        street = Complaint.street_id.in_(_ids("dispatch_street", {"dispatch_street": None}))
+        return [and_(street, Complaint.state == s.value) for s in DISPATCH_QUEUE]
     unit_type = shape.queue.split(":", 1)[1] if ":" in shape.queue else None
-    return and_(_work_rules(dict.fromkeys(shape.scopes), unit_type), Complaint.state.in_(_WORK_STATES))
+    return [and_(_work_rules(dict.fromkeys(shape.scopes), unit_type), Complaint.state.in_(_WORK_STATES))]
 
 
 @lru_cache(maxsize=256)
@@ -190,10 +192,11 @@ def _bare_statement(shape: _Shape) -> Select[Any]:
         Limit -> Index Scan Backward using ix_complaints_street_created on complaints
                    Index Cond: (street_id = ANY (...))
     """
-    scope = _queue_scope(shape)
+    scopes = _queue_scopes(shape)
     filters = _filter_clauses(shape)
     keyed: list[Select[Any]] = []
-    for branch in _branches(shape):
+    alternatives: list[ColumnElement[bool] | None] = list(scopes) if scopes else [None]
+    for branch, scope in ((b, q) for b in _branches(shape) for q in alternatives):
         sub: Select[Any] = select(*_KEY).where(branch, *filters)
         if scope is not None:
             sub = sub.where(scope)

@@ -17,7 +17,7 @@ import keyword
 import re
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import asyncpg
@@ -57,10 +57,13 @@ def _row_class(names: Sequence[str]) -> type[tuple[Any, ...]]:
 @dataclass(frozen=True, slots=True)
 class Compiled:
     sql: str
-    # (key, default value, bind processor) per positional parameter, in $n order.
+    # (key, default value, bind processor) per parameter: the plain ones in $n order, then the expanding
+    # ones (a list each) in the order their placeholders ``__[POSTCOMPILE_name]`` come in ``sql``.
     binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     row: type[tuple[Any, ...]]
     processors: tuple[Callable[[Any], Any] | None, ...] | None
+    expanding: int = 0
+    variants: dict[tuple[int, ...], str] = field(default_factory=dict)
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         args = []
@@ -68,6 +71,36 @@ class Compiled:
             value = params[key] if key in params else default
             args.append(process(value) if process is not None and value is not None else value)
         return args
+
+    def statement(self, args: list[Any]) -> tuple[str, list[Any]]:
+        """The SQL text for these arguments and the flat argument list. An expanding ``IN`` is rendered with
+        one parameter per value, as SQLAlchemy does: ``x IN ($4)`` plans as ``x = $4`` and can read an index
+        in order, which ``x = ANY($4)`` cannot (PostgreSQL 15/16). One text per tuple of list lengths."""
+        if not self.expanding:
+            return self.sql, args
+        plain, lists = args[: len(args) - self.expanding], args[len(args) - self.expanding :]
+        lengths = tuple(len(v) for v in lists)
+        sql = self.variants.get(lengths)
+        if sql is None:
+            sql = self._render(len(plain), lengths)
+            self.variants[lengths] = sql
+        flat = list(plain)
+        for values in lists:
+            flat.extend(values if values else [values])  # an empty list stays one (array) parameter
+        return sql, flat
+
+    def _render(self, first: int, lengths: tuple[int, ...]) -> str:
+        numbers = iter(range(first + 1, first + 1 + sum(max(n, 1) for n in lengths)))
+        counts = iter(lengths)
+
+        def expand(found: re.Match[str]) -> str:
+            n = next(counts)
+            if n == 0:  # same answers as SQLAlchemy's empty IN: nothing is in it, everything is not in it
+                return f"<> ALL(${next(numbers)})" if found[1] else f"= ANY(${next(numbers)})"
+            placeholders = ", ".join(f"${next(numbers)}" for _ in range(n))
+            return f"{found[1] or ''}IN ({placeholders})"
+
+        return _EXPANDING_IN.sub(expand, self.sql)
 
     def rows(self, records: list[asyncpg.Record]) -> list[Any]:
         make = self.row._make  # type: ignore[attr-defined]
@@ -105,19 +138,11 @@ def compile_read(stmt: ClauseElement) -> Compiled:
         raise NotAPreparedRead(f"not a plain read: {sql[:80]!r}")
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
     names = list(compiled.positiontup or ())
-    # SQLAlchemy numbers the plain parameters $1..$n in positiontup order and leaves an expanding one as a
-    # placeholder to render per call (its SQL depends on how many values come). Here it becomes one array
-    # parameter after them: ``x IN (…)`` is ``x = ANY($k)``, ``x NOT IN (…)`` is ``x <> ALL($k)`` (the same
-    # answers, empty lists and NULLs included), so the text stays one prepared statement.
+    # SQLAlchemy numbers the plain parameters $1..$n in positiontup order and leaves each expanding one as
+    # a placeholder whose SQL depends on how many values come: ``Compiled.statement`` renders it per call.
     plain = [n for n in names if not by_name[n].expanding]
-    expanding = [n for n in names if by_name[n].expanding]
-    number = {n: len(plain) + i + 1 for i, n in enumerate(expanding)}
-
-    def to_any(found: re.Match[str]) -> str:
-        return f"<> ALL(${number[found[2]]})" if found[1] else f"= ANY(${number[found[2]]})"
-
-    sql = _EXPANDING_IN.sub(to_any, sql)
-    if "POSTCOMPILE" in sql:
+    expanding = [found[2] for found in _EXPANDING_IN.finditer(sql)]
+    if set(expanding) != {n for n in names if by_name[n].expanding} or sql.count("POSTCOMPILE") != len(expanding):
         raise NotAPreparedRead(f"a post-compiled parameter this module cannot bind: {sql[:80]!r}")
     binds: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
     for name in plain + expanding:
@@ -134,6 +159,7 @@ def compile_read(stmt: ClauseElement) -> Compiled:
         binds=tuple(binds),
         row=_row_class([c.keyname for c in columns]),
         processors=processors if any(p is not None for p in processors) else None,
+        expanding=len(expanding),
     )
 
 
@@ -189,7 +215,8 @@ async def fetch(session: AsyncSession, stmt: ClauseElement, params: Mapping[str,
             hold_read_connection(session, pooled)
         try:
             driver: Any = pooled.driver_connection
-            return compiled.rows(await driver.fetch(compiled.sql, *compiled.arguments(params or {})))
+            sql, args = compiled.statement(compiled.arguments(params or {}))
+            return compiled.rows(await driver.fetch(sql, *args))
         except _DISCONNECTS:
             pooled.invalidate()
             raise
@@ -199,7 +226,8 @@ async def fetch(session: AsyncSession, stmt: ClauseElement, params: Mapping[str,
         await session.flush()
     driver = await driver_connection(session)
     try:
-        records = await driver.fetch(compiled.sql, *compiled.arguments(params or {}))
+        sql, args = compiled.statement(compiled.arguments(params or {}))
+        records = await driver.fetch(sql, *args)
     except _DISCONNECTS:
         session.info.pop(_DRIVER, None)
         await (await session.connection()).invalidate()

@@ -57,7 +57,7 @@ async def test_expanding_in_becomes_one_array_parameter(session: AsyncSession) -
         .where(User.id.in_(bindparam("ids", expanding=True)), User.id.not_in(bindparam("but", expanding=True)))
         .order_by(User.nickname)
     )
-    assert "ANY(" in prepared.compiled_read(stmt).sql and "POSTCOMPILE" not in prepared.compiled_read(stmt).sql
+    assert prepared.compiled_read(stmt).expanding == 2
     for chosen, excluded in ((ids, [ids[1]]), (ids[:1], []), ([], ids)):
         values = {"ids": chosen, "but": excluded}
         expected = [r.nickname for r in (await session.execute(stmt, values)).all()]
@@ -174,3 +174,17 @@ async def test_a_get_borrows_one_pooled_connection_and_gives_it_back_before_its_
             assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
         await engine.dispose()
+
+
+def test_an_expanding_in_is_rendered_per_list_length_like_sqlalchemy_does() -> None:
+    """``x IN ($3)`` plans as ``x = $3`` and reads an index in order; ``x = ANY($3)`` would not."""
+    stmt = select(User.id).where(User.id.in_(bindparam("ids", expanding=True)), User.nickname == bindparam("n"))
+    compiled = prepared.compiled_read(stmt)
+    one, two, none = uuid.uuid4(), uuid.uuid4(), []
+    sql, args = compiled.statement(compiled.arguments({"ids": [one], "n": "张"}))
+    assert "users.id IN ($2)" in sql and args == ["张", one]
+    sql, args = compiled.statement(compiled.arguments({"ids": [one, two], "n": "张"}))
+    assert "users.id IN ($2, $3)" in sql and args == ["张", one, two]
+    sql, args = compiled.statement(compiled.arguments({"ids": none, "n": "张"}))
+    assert "users.id = ANY($2)" in sql and args == ["张", []]
+    assert set(compiled.variants) == {(1,), (2,), (0,)}  # one text per tuple of lengths, remembered
