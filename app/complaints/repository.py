@@ -342,21 +342,6 @@ async def unattached_photos(
 
 
 # Prebuilt: the detail and the timeline read them on every request.
-_PHOTOS = {
-    public_only: select(ComplaintPhoto)
-    .where(
-        ComplaintPhoto.complaint_id == bindparam("complaint_id"),
-        *([ComplaintPhoto.public.is_(True)] if public_only else []),
-    )
-    .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
-    for public_only in (False, True)
-}
-
-
-async def photos_of(session: AsyncSession, complaint_id: uuid.UUID, *, public_only: bool) -> list[ComplaintPhoto]:
-    return list((await session.execute(_PHOTOS[public_only], {"complaint_id": complaint_id})).scalars().all())
-
-
 _PHOTO_ROWS = {
     public_only: select(*ComplaintPhoto.__table__.columns)
     .where(
@@ -369,7 +354,8 @@ _PHOTO_ROWS = {
 
 
 async def photo_rows(session: AsyncSession, complaint_id: uuid.UUID, *, public_only: bool) -> list[Any]:
-    """``photos_of`` as read-only rows, for a view that only shows them."""
+    """The complaint's photos (only the public ones when ``public_only``) as read-only rows: views only show
+    them."""
     return await prepared.fetch(session, _PHOTO_ROWS[public_only], {"complaint_id": complaint_id})
 
 

@@ -210,7 +210,7 @@ async def timeline(session: AsyncSession, principal: Principal, complaint_id: uu
     staff_view = bool(STAFF_ACTORS & actors.keys())
     events = await repository.list_events(session, c.id, public_only=not staff_view)
     names = await directory.display_names(session, [e.actor_user_id for e in events if e.actor_user_id])
-    photos = {p.id: p for p in await repository.photos_of(session, c.id, public_only=not staff_view)}
+    photos = {p.id: p for p in await repository.photo_rows(session, c.id, public_only=not staff_view)}
     items = []
     for e in events:
         payload = e.payload if staff_view else _public_payload(e.payload)

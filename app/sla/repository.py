@@ -230,16 +230,8 @@ async def extensions_of(session: AsyncSession, complaint_id: uuid.UUID) -> list[
 
 
 # The same two reads as read-only rows, for the view (every complaint detail shows the clocks).
-_CLOCK_ROWS = (
-    select(*SlaClock.__table__.columns)
-    .where(SlaClock.complaint_id == bindparam("complaint_id"))
-    .order_by(SlaClock.created_at.desc(), SlaClock.id.desc())
-)
-_EXTENSION_ROWS = (
-    select(*SlaExtension.__table__.columns)
-    .where(SlaExtension.complaint_id == bindparam("complaint_id"))
-    .order_by(SlaExtension.created_at, SlaExtension.id)
-)
+_CLOCK_ROWS = _CLOCKS.with_only_columns(*SlaClock.__table__.columns)
+_EXTENSION_ROWS = _EXTENSIONS.with_only_columns(*SlaExtension.__table__.columns)
 
 
 async def latest_clock_rows(session: AsyncSession, complaint_id: uuid.UUID) -> dict[str, Any]:

@@ -44,8 +44,7 @@ async def fund_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> Tru
     return (await session.execute(_FUND_BY_COMPOUND, {"compound_id": compound_id})).scalar_one_or_none()
 
 
-_FUND_COLUMNS, _ = prepared.model_columns(TrustFund)
-_FUND_ROW_BY_COMPOUND = select(*_FUND_COLUMNS).where(TrustFund.compound_id == bindparam("compound_id"))
+_FUND_ROW_BY_COMPOUND = _FUND_BY_COMPOUND.with_only_columns(*prepared.model_columns(TrustFund)[0])
 
 
 async def fund_row_by_compound(session: AsyncSession, compound_id: uuid.UUID) -> Any | None:
