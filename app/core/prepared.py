@@ -206,33 +206,31 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 async def fetch(session: AsyncSession, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Any]:
     """Every row of the prebuilt read ``stmt`` with ``params`` bound, as named tuples."""
     compiled = compiled_read(stmt)
+    sql, args = compiled.statement(compiled.arguments(params or {}))
     engine = read_connection_engine(session)
+    pooled: Any = None
     if engine is not None:
         # A GET/HEAD whose session has no connection: borrow a pooled one (see app.core.db).
         pooled = held_read_connection(session)
         if pooled is None:
             pooled = await engine.raw_connection()
             hold_read_connection(session, pooled)
-        try:
-            driver: Any = pooled.driver_connection
-            sql, args = compiled.statement(compiled.arguments(params or {}))
-            return compiled.rows(await driver.fetch(sql, *args))
-        except _DISCONNECTS:
-            pooled.invalidate()
-            raise
-    if session.new or session.dirty or session.deleted:
-        # What the ORM would show from its identity map (a view right after a change) must be in the
-        # database before a read past the ORM: flush, as autoflush would.
-        await session.flush()
-    driver = await driver_connection(session)
+        driver: Any = pooled.driver_connection
+    else:
+        if session.new or session.dirty or session.deleted:
+            # What the ORM would show from its identity map (a view right after a change) must be in the
+            # database before a read past the ORM: flush, as autoflush would.
+            await session.flush()
+        driver = await driver_connection(session)
     try:
-        sql, args = compiled.statement(compiled.arguments(params or {}))
-        records = await driver.fetch(sql, *args)
+        return compiled.rows(await driver.fetch(sql, *args))
     except _DISCONNECTS:
-        session.info.pop(_DRIVER, None)
-        await (await session.connection()).invalidate()
+        if pooled is not None:
+            pooled.invalidate()
+        else:
+            session.info.pop(_DRIVER, None)
+            await (await session.connection()).invalidate()
         raise
-    return compiled.rows(records)
 
 
 async def fetch_one_or_none(

@@ -15,26 +15,7 @@ from app.identity.masking import mask_name, mask_phone
 from app.identity.models import RoleAssignment, User
 from app.identity.roles import Role
 
-__all__ = ["display_names", "first_holder", "holders", "holds_role_in", "mask_name", "mask_phone", "user_exists"]
-
-
-async def first_holder(session: AsyncSession, role: Role, scope_id: uuid.UUID) -> uuid.UUID | None:
-    """The longest-standing active holder of ``role`` in ``scope_id`` (e.g. the grid worker of a grid)."""
-    row = (
-        await session.execute(
-            select(RoleAssignment.user_id)
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(
-                RoleAssignment.role == role.value,
-                RoleAssignment.scope_id == scope_id,
-                RoleAssignment.revoked_at.is_(None),
-                User.is_active.is_(True),
-            )
-            .order_by(RoleAssignment.created_at, RoleAssignment.id)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    return row
+__all__ = ["display_names", "first_holder_named", "holders", "holds_role_in", "mask_name", "mask_phone", "user_exists"]
 
 
 async def holds_role_in(session: AsyncSession, user_id: uuid.UUID, roles: Iterable[Role], scope_id: uuid.UUID) -> bool:
@@ -91,7 +72,8 @@ _FIRST_HOLDER_NAMED = (
 async def first_holder_named(
     session: AsyncSession, role: Role, scope_id: uuid.UUID
 ) -> tuple[uuid.UUID | None, str | None]:
-    """``first_holder`` and that person's display name, in one prepared read."""
+    """The longest-standing active holder of ``role`` in ``scope_id`` (e.g. the grid worker of a grid) and
+    that person's display name, in one prepared read."""
     row = await prepared.fetch_one_or_none(session, _FIRST_HOLDER_NAMED, {"role": role.value, "scope_id": scope_id})
     return (row.user_id, row.name) if row is not None else (None, None)
 

@@ -183,13 +183,6 @@ async def get_balance(session: AsyncSession, account_id: uuid.UUID) -> Balance:
     return balance_of(account)
 
 
-_ACCOUNT_BY_CODE = (
-    select(LedgerAccount)
-    .where(LedgerAccount.ledger_id == bindparam("ledger_id"), LedgerAccount.code == bindparam("code"))
-    .execution_options(populate_existing=True)
-)
-
-
 _BALANCE_BY_CODE = select(
     LedgerAccount.normal_balance,
     LedgerAccount.debits_posted_fen,

@@ -8,7 +8,6 @@ from app.org.service import get_building as get_building
 from app.org.service import get_community as get_community
 from app.org.service import get_compound as get_compound
 from app.org.service import get_department as get_department
-from app.org.service import get_department_by_code as get_department_by_code
 from app.org.service import get_grid as get_grid
 from app.org.service import get_household as get_household
 from app.org.service import get_property_company as get_property_company

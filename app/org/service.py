@@ -161,12 +161,6 @@ async def get_property_company(session: AsyncSession, company_id: uuid.UUID) -> 
     return await session.get(PropertyCompany, company_id)
 
 
-async def get_department_by_code(session: AsyncSession, street_id: uuid.UUID, code: str) -> Department | None:
-    return (
-        await session.execute(select(Department).where(Department.street_id == street_id, Department.code == code))
-    ).scalar_one_or_none()
-
-
 async def unit_names(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Display names of many units of one kind in one query (for reports): street, community, department,
     or grid (named with its community, e.g. ``洗河社区第1网格``)."""
@@ -214,5 +208,5 @@ async def unit_name(session: AsyncSession, unit_type: str, unit_id: uuid.UUID) -
 
 
 async def department_by_code(session: AsyncSession, street_id: uuid.UUID, code: str) -> Any | None:
-    """``get_department_by_code`` as a read-only row of the department's id and name."""
+    """The street's department with ``code``, as a read-only row of its id and name."""
     return await prepared.fetch_one_or_none(session, _DEPARTMENT_BY_CODE, {"street_id": street_id, "code": code})
