@@ -18,15 +18,17 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
     or_,
     select,
+    true,
     union,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.complaints.models import Complaint, ComplaintCategory, ComplaintFollower
-from app.complaints.scopes import _ID, _ids, _scope_values, _staff_rules, _work_rules
+from app.complaints.scopes import _ID, _SCOPE_ROLES, STREET_ROLES, _ids, _scope_values, _staff_rules, _work_rules
 from app.complaints.search import _like_pattern, _search_query
 from app.complaints.workflow import DISPATCH_QUEUE
 from app.core import prepared
@@ -178,9 +180,16 @@ def _queue_scopes(shape: _Shape) -> list[ColumnElement[bool]] | None:
         return None
     if shape.queue == "dispatch":
         street = Complaint.street_id.in_(_ids("dispatch_street", {"dispatch_street": None}))
-        return [and_(street, Complaint.state == s.value) for s in DISPATCH_QUEUE]
+        # Each state as a literal, not a parameter: PostgreSQL then costs the generic plan of the prepared
+        # statement per state, finds it as cheap as a custom one and keeps it (with parameters it re-planned
+        # every execution: ~0.6 ms of planning against ~0.45 ms of execution).
+        return [and_(street, Complaint.state == literal_column(f"'{s.value}'")) for s in DISPATCH_QUEUE]
     unit_type = shape.queue.split(":", 1)[1] if ":" in shape.queue else None
     return [and_(_work_rules(dict.fromkeys(shape.scopes), unit_type), Complaint.state.in_(_WORK_STATES))]
+
+
+# What lets the dispatch queue skip the visibility branches: it only ever names streets the caller reads whole.
+assert set(_SCOPE_ROLES["dispatch_street"]) <= set(STREET_ROLES), "the dispatch queue must stay within street roles"
 
 
 @lru_cache(maxsize=256)
@@ -196,7 +205,12 @@ def _bare_statement(shape: _Shape) -> Select[Any]:
     filters = _filter_clauses(shape)
     keyed: list[Select[Any]] = []
     alternatives: list[ColumnElement[bool] | None] = list(scopes) if scopes else [None]
-    for branch, scope in ((b, q) for b in _branches(shape) for q in alternatives):
+    # The dispatch queue's own narrowing is already a visibility branch (its streets are the caller's
+    # dispatcher and supervisor streets, which ``street_<role>`` lists whole): the visibility branches would
+    # only repeat it, and the eight subqueries they made took 1.2 ms of planning on every request against
+    # 0.5 ms of execution (bench/README.md).
+    visibility = [true()] if shape.queue == "dispatch" else _branches(shape)
+    for branch, scope in ((b, q) for b in visibility for q in alternatives):
         sub: Select[Any] = select(*_KEY).where(branch, *filters)
         if scope is not None:
             sub = sub.where(scope)
