@@ -55,6 +55,8 @@ class FundAccess:
     user_id: uuid.UUID
     roles: frozenset[str]
     household_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    # The owners' current balance, when the fund was opened ``with_balance`` by a GET.
+    balance: ledger.Balance | None = None
 
     @property
     def is_staff_view(self) -> bool:
@@ -66,11 +68,25 @@ class FundAccess:
             raise errors.forbidden(detail)
 
 
-async def open_fund(session: AsyncSession, principal: Principal, compound_id: uuid.UUID) -> FundAccess:
-    """The fund of a compound as ``principal`` may see it; 404 for anyone with no business there."""
+async def open_fund(
+    session: AsyncSession, principal: Principal, compound_id: uuid.UUID, *, with_balance: bool = False
+) -> FundAccess:
+    """The fund of a compound as ``principal`` may see it; 404 for anyone with no business there.
+
+    ``with_balance``: a GET also reads the owners' current balance in the same round trip
+    (``FundAccess.balance``)."""
     # A GET reads the fund as a row (no ORM load); a write gets the ORM object it may lock and change.
-    read = repository.fund_row_by_compound if in_read_only_request() else repository.fund_by_compound
-    fund = await read(session, compound_id)
+    balance: ledger.Balance | None = None
+    if not in_read_only_request():
+        fund = await repository.fund_by_compound(session, compound_id)
+    elif with_balance:
+        fund = await repository.fund_row_with_balance(session, compound_id, FUND)
+        if fund is not None and fund.balance_normal_balance is not None:
+            balance = ledger.balance_of(
+                repository.BalanceColumns(*(getattr(fund, f"balance_{name}") for name in repository.BALANCE_COLUMNS))
+            )
+    else:
+        fund = await repository.fund_row_by_compound(session, compound_id)
     if fund is None:
         raise errors.fund_not_found()
     roles: set[str] = set()
@@ -87,7 +103,7 @@ async def open_fund(session: AsyncSession, principal: Principal, compound_id: uu
         households = {h.household_id for h in principal.households}
     if not roles:
         raise errors.fund_not_found()
-    return FundAccess(fund, principal.user_id, frozenset(roles), frozenset(households))
+    return FundAccess(fund, principal.user_id, frozenset(roles), frozenset(households), balance)
 
 
 # ---------------------------------------------------------------------------------------------------
