@@ -103,13 +103,28 @@ async def get_ledger(session: AsyncSession, ledger_id: uuid.UUID) -> Ledger | No
     return await session.get(Ledger, ledger_id)
 
 
+# The statements of a posting under the locks are prebuilt: building them per call (comparisons, bind
+# coercion) was ~20 % of the CPU a posting spends holding the lock, which bounds a ledger's write rate.
+_LOCK_LEDGER = (
+    select(Ledger)
+    .where(Ledger.id == bindparam("ledger_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_ACCOUNTS_AT = (
+    select(LedgerAccount, func.clock_timestamp())
+    .where(
+        LedgerAccount.ledger_id == bindparam("ledger_id"), LedgerAccount.code.in_(bindparam("codes", expanding=True))
+    )
+    .order_by(LedgerAccount.id)
+    .with_for_update(of=LedgerAccount)
+    .execution_options(populate_existing=True)
+)
+
+
 async def lock_ledger(session: AsyncSession, ledger_id: uuid.UUID) -> Ledger:
     """Take the ledger's write lock (held until the transaction ends). Every write path starts here."""
-    ledger = (
-        await session.execute(
-            select(Ledger).where(Ledger.id == ledger_id).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+    ledger: Ledger = (await session.execute(_LOCK_LEDGER, {"ledger_id": ledger_id})).scalar_one()
     return ledger
 
 
@@ -140,15 +155,7 @@ async def _lock_accounts_at(
     Called with the ledger lock held (every writer takes it first), so the clock is read after that lock:
     posting times follow chain order. None only when no account matched (the caller raises then)."""
     wanted = sorted(set(codes))
-    rows = (
-        await session.execute(
-            select(LedgerAccount, func.clock_timestamp())
-            .where(LedgerAccount.ledger_id == ledger_id, LedgerAccount.code.in_(wanted))
-            .order_by(LedgerAccount.id)
-            .with_for_update(of=LedgerAccount)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
+    rows = (await session.execute(_LOCK_ACCOUNTS_AT, {"ledger_id": ledger_id, "codes": wanted})).all()
     found = {a.code: a for a, _ in rows}
     for code in wanted:
         if code not in found:

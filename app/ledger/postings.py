@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -161,6 +161,12 @@ def _chain_at(
         p.balance_after_fen = running[p.account_id]
 
 
+# Prebuilt, as the lock statements are (``app.ledger.accounts``): it runs under the ledger lock.
+_ENTRY_BY_REFERENCE = select(LedgerEntry).where(
+    LedgerEntry.ledger_id == bindparam("ledger_id"), LedgerEntry.reference == bindparam("reference")
+)
+
+
 async def post_entry(
     session: AsyncSession,
     ledger_id: uuid.UUID,
@@ -182,9 +188,7 @@ async def post_entry(
     rhash = request_hash(legs, description, meta, pending, reverses_entry_id)
     ledger = await lock_ledger(session, ledger_id)
     existing = (
-        await session.execute(
-            select(LedgerEntry).where(LedgerEntry.ledger_id == ledger_id, LedgerEntry.reference == reference)
-        )
+        await session.execute(_ENTRY_BY_REFERENCE, {"ledger_id": ledger_id, "reference": reference})
     ).scalar_one_or_none()
     if existing is not None:
         if existing.request_hash != rhash:

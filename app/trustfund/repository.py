@@ -81,23 +81,31 @@ async def fund_row_with_balance(session: AsyncSession, compound_id: uuid.UUID, a
     return await prepared.fetch_one_or_none(session, _FUND_ROW_WITH_BALANCE, params)
 
 
+# The statements of a write under the fund lock are prebuilt: building them per call (comparisons, bind
+# coercion) was ~20 % of the CPU an income spends holding the lock, which bounds a fund's write rate.
+_LOCK_FUND = (
+    select(TrustFund)
+    .where(TrustFund.id == bindparam("fund_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
     """The fund's write lock: taken first by every write, before the ledger and account locks."""
-    return (
-        await session.execute(
-            select(TrustFund).where(TrustFund.id == fund_id).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+    return (await session.execute(_LOCK_FUND, {"fund_id": fund_id})).scalar_one()
+
+
+_TRANSACTION_BY_REFERENCE = select(TrustTransaction).where(
+    TrustTransaction.fund_id == bindparam("fund_id"), TrustTransaction.reference == bindparam("reference")
+)
 
 
 async def transaction_by_reference(
     session: AsyncSession, fund_id: uuid.UUID, reference: str
 ) -> TrustTransaction | None:
-    return (
-        await session.execute(
-            select(TrustTransaction).where(TrustTransaction.fund_id == fund_id, TrustTransaction.reference == reference)
-        )
-    ).scalar_one_or_none()
+    params = {"fund_id": fund_id, "reference": reference}
+    return (await session.execute(_TRANSACTION_BY_REFERENCE, params)).scalar_one_or_none()
 
 
 async def references_in(
