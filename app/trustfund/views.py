@@ -115,6 +115,16 @@ async def txs_out(
     payers = await service.payer_labels(session, access, txs)
     ids = [] if just_created else [t.id for t in txs]
     approvals, vouchers, queries = await repository.all_counts_for(session, ids)
+    return _with_counts(txs, payers, approvals, vouchers, queries)
+
+
+def _with_counts(
+    txs: list[TrustTransaction],
+    payers: dict[uuid.UUID, str],
+    approvals: dict[uuid.UUID, int],
+    vouchers: dict[uuid.UUID, int],
+    queries: dict[uuid.UUID, int],
+) -> list[TransactionOut]:
     return [
         tx_out(
             t, payers, approvals=approvals.get(t.id, 0), vouchers=vouchers.get(t.id, 0), queries=queries.get(t.id, 0)
@@ -306,10 +316,13 @@ async def entry_page(
     """Entries, newest first; the dates are Beijing calendar days, both ends included."""
     start = datetime.combine(date_from, datetime.min.time(), service.TZ) if date_from else None
     end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), service.TZ) if date_to else None
-    txs, cursor = await repository.list_transactions(
+    rows, cursor = await repository.list_transactions(
         session, access.fund.id, page, kind=kind, category=category, status=status, created_from=start, created_to=end
     )
-    return Page(items=await txs_out(session, access, txs), next_cursor=cursor)
+    payers = await service.payer_labels(session, access, rows)
+    # The page's rows carry their counts (``repository.PAGE_COUNTS``).
+    approvals, vouchers, queries = ({r.id: getattr(r, name) for r in rows} for name in repository.PAGE_COUNTS)
+    return Page(items=_with_counts(rows, payers, approvals, vouchers, queries), next_cursor=cursor)
 
 
 async def entry_detail_of(session: AsyncSession, access: FundAccess, tx_id: uuid.UUID) -> TransactionDetailOut:
