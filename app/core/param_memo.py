@@ -11,6 +11,7 @@ reused. A FastAPI that renames them is left as it is (nothing breaks, nothing is
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import fastapi.dependencies.utils as fastapi_params
@@ -40,3 +41,55 @@ def install() -> None:
         function = getattr(fastapi_params, name, None)
         if callable(function) and not hasattr(function, "__wrapped__"):
             setattr(fastapi_params, name, _by_identity(function))
+    function = getattr(fastapi_params, "request_params_to_args", None)
+    if callable(function) and not hasattr(function, "__wrapped__"):
+        fastapi_params.request_params_to_args = _skipping_absent(function)
+
+
+# A dependency override builds fresh fields on every request: their plans must not pile up.
+_LIMIT = 4096
+# Defaults that FastAPI's ``deepcopy`` would hand back unchanged.
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, tuple, frozenset, Enum)
+_NOT_PLAIN = object()
+
+
+def _absent_default(field: Any) -> Any:
+    """The value FastAPI gives ``field`` when the request leaves it out, if that is simply its immutable
+    default (optional, not validated, no parameter model, no JSON); else ``_NOT_PLAIN``."""
+    info = field.field_info
+    if info.is_required() or info.validate_default or fastapi_params._get_param_model(field) is not None:
+        return _NOT_PLAIN
+    return field.default if isinstance(field.default, _IMMUTABLE) else _NOT_PLAIN
+
+
+def _skipping_absent(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``request_params_to_args`` that answers a left-out optional parameter with its default itself, and
+    hands every other parameter to FastAPI's own code. A list endpoint has a dozen filters and a request sets
+    one or two: FastAPI's loop over the others (alias look-up, extraction, default copy) was ~0.2 ms."""
+    plans: dict[int, tuple[object, tuple[str, ...], Any]] = {}
+
+    def plan(field: Any) -> tuple[tuple[str, ...], Any]:
+        found = plans.get(id(field))
+        if found is None or found[0] is not field:
+            aliases = tuple(alias for _, alias in fastapi_params._get_param_aliases(field))
+            found = (field, aliases, _absent_default(field))
+            if len(plans) >= _LIMIT:
+                plans.clear()
+            plans[id(field)] = found
+        return found[1], found[2]
+
+    def request_params_to_args(fields: Any, received_params: Any) -> tuple[dict[str, Any], list[Any]]:
+        values: dict[str, Any] = {}
+        errors: list[Any] = []
+        for field in fields:
+            aliases, default = plan(field)
+            if default is not _NOT_PLAIN and not any(alias in received_params for alias in aliases):
+                values[field.name] = default
+                continue
+            given, wrong = function([field], received_params)
+            values.update(given)
+            errors.extend(wrong)
+        return values, errors
+
+    request_params_to_args.__wrapped__ = function  # type: ignore[attr-defined]
+    return request_params_to_args

@@ -19,7 +19,7 @@ from app.trustfund.models import Voucher
 
 CLAIM_WITHIN = timedelta(hours=24)
 INTERVAL = timedelta(hours=1)
-VOUCHER_DIR = "trustfund"  # LocalVoucherStorage's root under media_dir (see router.voucher_storage)
+VOUCHER_DIR = "trustfund"  # LocalVoucherStorage's root under media_dir (see deps.voucher_storage)
 
 
 async def sweep_vouchers(ctx: WorkerContext) -> SweepReport:

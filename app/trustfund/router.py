@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import Depends, File, Path, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Path, Query, Response, UploadFile
 from pydantic import Field
 
 from app.core.db import Session
@@ -18,6 +18,7 @@ from app.core.ratelimit import per_user, rate_limit
 from app.core.routing import domain_router
 from app.identity.api import CurrentMediaViewer, CurrentPrincipal, Role, require_roles
 from app.trustfund import errors, service
+from app.trustfund.deps import Access, BalanceAccess, Storage
 from app.trustfund.schemas import (
     ROUNDING_RULE,
     ApproveIn,
@@ -73,42 +74,12 @@ from app.trustfund.views import (
     txs_out,
     voucher_out,
 )
-from app.trustfund.vouchers import MAX_VOUCHER_BYTES, LocalVoucherStorage, VoucherStorage
+from app.trustfund.vouchers import MAX_VOUCHER_BYTES
 
 router = domain_router("trustfund")
 PREFIX = "/trustfunds/{compound_id}"
 MAX_CSV_BYTES = 5 * 1024 * 1024
 READ = problems(401, 404)
-
-
-async def _fund_access(
-    session: Session,
-    principal: CurrentPrincipal,
-    compound_id: Annotated[uuid.UUID, Path(description="小区 id")],
-) -> FundAccess:
-    return await service.open_fund(session, principal, compound_id)
-
-
-Access = Annotated[FundAccess, Depends(_fund_access)]
-
-
-async def _fund_access_with_balance(
-    session: Session,
-    principal: CurrentPrincipal,
-    compound_id: Annotated[uuid.UUID, Path(description="小区 id")],
-) -> FundAccess:
-    return await service.open_fund(session, principal, compound_id, with_balance=True)
-
-
-# The fund and its current balance in one round trip (the balance page, a resident's most frequent read).
-BalanceAccess = Annotated[FundAccess, Depends(_fund_access_with_balance)]
-
-
-async def voucher_storage(request: Request) -> VoucherStorage:
-    return LocalVoucherStorage(request.app.state.settings.media_dir / "trustfund")
-
-
-Storage = Annotated[VoucherStorage, Depends(voucher_storage)]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.trustfund import entries
-from app.trustfund.router import voucher_storage
+from app.trustfund.deps import voucher_storage
 from app.trustfund.vouchers import CleanImage, LocalVoucherStorage
 from tests.trustfund.conftest import BASE
 from tests.trustfund.test_rules import income
