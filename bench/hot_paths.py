@@ -229,7 +229,8 @@ async def _fixtures(url: str) -> dict[str, object]:
         owned = await conn.fetchval(
             "SELECT id FROM complaints WHERE resident_user_id = $1 ORDER BY created_at DESC LIMIT 1", RESIDENT
         )
-        return {"complaint": owned}
+        fund = await conn.fetchval("SELECT id FROM trustfund_funds WHERE compound_id = $1", fund_compounds(1)[0])
+        return {"complaint": owned, "fund": fund}
     finally:
         await conn.close()
 
@@ -446,6 +447,13 @@ def main(args: argparse.Namespace) -> None:
         )
         if wanted(income.name):
             measure(income, write=True)
+            # What holding one fund's lock to commit costs by itself: the ceiling that order puts on a fund.
+            locked = load.Target(
+                "floor: 1 fund's lock + insert, commit", "POST", [f"/floor/fund/{fixtures['fund']}"], body="{}"
+            )
+            load.run(floor_url, locked, 1, args.connections, run_id)  # warm-up
+            window = argparse.Namespace(**{**vars(args), "seconds": args.write_seconds})
+            results.append(_measure(floor, floor_url, locked, window, run_id))
         if wanted("CSV import"):
             imports.append(_import_rate(service_url, compound, tokens["manager"], args.import_rows, run_id, "service"))
             if baseline_url is not None:
