@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -148,8 +149,8 @@ _COUNTED: tuple[type[ExpenseApproval] | type[Voucher] | type[TrustQuery], ...] =
 PAGE_COUNTS = ("approvals_count", "vouchers_count", "queries_count")
 
 
-@lru_cache(maxsize=64)
-def _transactions_statement(filters: frozenset[str], cursor: bool) -> Select[Any]:
+@lru_cache(maxsize=256)
+def _transactions_statement(filters: frozenset[str], cursor: bool, fetch: int) -> Select[Any]:
     """The entries page for one shape (which filters are set, whether after a cursor), prebuilt: building it
     was ~15 % of the entries endpoint's CPU (measured). Newest first on (created_at, id)."""
     # Each row carries its approval, voucher and query counts (an index probe each): one round trip for the
@@ -170,7 +171,11 @@ def _transactions_statement(filters: frozenset[str], cursor: bool) -> Select[Any
                 and_(TrustTransaction.created_at == after_at, TrustTransaction.id < after_id),
             )
         )
-    return stmt.order_by(TrustTransaction.created_at.desc(), TrustTransaction.id.desc()).limit(bindparam("fetch"))
+    # The LIMIT is written into the SQL, not bound: PostgreSQL then costs the prepared statement's generic
+    # plan with it and keeps that plan (with ``LIMIT $n`` it assumed a tenth of the fund's rows and planned
+    # every execution anew: 0.51 against 0.38 ms per page). One text per page size a client uses.
+    ordered = stmt.order_by(TrustTransaction.created_at.desc(), TrustTransaction.id.desc())
+    return ordered.limit(literal_column(str(int(fetch))))
 
 
 async def list_transactions(
@@ -189,13 +194,13 @@ async def list_transactions(
     given |= {"created_from": created_from, "created_to": created_to}
     values: dict[str, Any] = {name: value for name, value in given.items() if value}
     filters = frozenset(values)
-    values |= {"fund_id": fund_id, "fetch": params.limit + 1}
+    values |= {"fund_id": fund_id}
     if params.cursor is not None:
         created_at, id_ = decode_cursor(params.cursor, 2)
         if not (isinstance(created_at, datetime) and created_at.tzinfo is not None and isinstance(id_, uuid.UUID)):
             raise invalid_cursor()
         values |= {"after_created_at": created_at, "after_id": id_}
-    stmt = _transactions_statement(filters, params.cursor is not None)
+    stmt = _transactions_statement(filters, params.cursor is not None, params.limit + 1)
     # Rows with the transaction's columns (read-only, as the page only shows them), not ORM objects.
     rows: list[Any] = await prepared.fetch(session, stmt, values)
     next_cursor = None
