@@ -177,6 +177,16 @@ class UnitOfWorkRoute(APIRoute):
     def _literal_head(self) -> str:
         return self.path.split("{", 1)[0]
 
+    @cached_property
+    def _shape(self) -> tuple[str, int] | None:
+        """The literal tail after the template's last parameter and the path's number of ``/``: every path
+        the route's regex matches has both, as long as no parameter may span a ``/`` (``:path``). A
+        domain's routes share their head (``/api/v1/trustfunds/``), so the head alone let a request be
+        matched against the regex of every route before its own (32 for an entries page)."""
+        if "{" not in self.path or ":path}" in self.path:
+            return None
+        return self.path.rsplit("}", 1)[1], self.path.count("/")
+
     def _uuid_path_params(self) -> frozenset[str]:
         if self._uuid_params is None:
             pending, names = [self.dependant], set()
@@ -202,8 +212,12 @@ class UnitOfWorkRoute(APIRoute):
         answers 405, instead of ``GET /complaints/{complaint_id}`` answering 422; with no literal sibling
         the router still falls back to this route and its 422.
         """
-        if not get_route_path(scope).startswith(self._literal_head):
+        path = get_route_path(scope)
+        if not path.startswith(self._literal_head):
             return Match.NONE, {}  # the regex could not match either: skip it and FastAPI's bookkeeping
+        shape = self._shape
+        if shape is not None and (not path.endswith(shape[0]) or path.count("/") != shape[1]):
+            return Match.NONE, {}  # likewise
         match, child = super().matches(scope)
         if match is Match.NONE or self._ids_well_formed(child.get("path_params", {})):
             return match, child

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from decimal import Decimal
 
@@ -15,9 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.routing import Match
 
 from app.core import prepared
-from app.core.db import Session, held_read_connection, make_sessionmaker, read_only_sessionmaker
+from app.core.db import (
+    Session,
+    UnitOfWorkRoute,
+    held_read_connection,
+    make_sessionmaker,
+    read_only_sessionmaker,
+)
 from app.core.routing import domain_router
+from app.core.settings import Settings
 from app.identity.models import User
+from app.main import create_app
 from app.org.models import Street
 
 
@@ -188,3 +197,41 @@ def test_an_expanding_in_is_rendered_per_list_length_like_sqlalchemy_does() -> N
     sql, args = compiled.statement(compiled.arguments({"ids": none, "n": "张"}))
     assert "users.id = ANY($2)" in sql and args == ["张", []]
     assert set(compiled.variants) == {(1,), (2,), (0,)}  # one text per tuple of lengths, remembered
+
+
+def _app_routes(routes: list[object]) -> list[UnitOfWorkRoute]:
+    found: list[UnitOfWorkRoute] = []
+    for route in routes:
+        if isinstance(route, UnitOfWorkRoute):
+            found.append(route)
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found += _app_routes(inner.routes)
+    return found
+
+
+def test_a_route_refuses_by_tail_and_depth_only_paths_its_regex_refuses(settings: Settings) -> None:
+    """Every route of the app against paths made from every route's template (ids filled in, and variants
+    a segment longer or shorter, or with another tail): wherever the regex matches, the path has the
+    route's tail and depth, so the quick refusal in ``UnitOfWorkRoute.matches`` changes no answer; and it
+    does refuse, before the regex, most paths that share a route's head but are another route's."""
+    routes = _app_routes(create_app(settings).router.routes)
+    assert len(routes) > 200
+    paths: set[str] = set()
+    for route in routes:
+        filled = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), route.path)
+        paths |= {filled, filled + "/", filled + "/x", filled.rsplit("/", 1)[0], filled + "x"}
+    refused_early = 0
+    for route in routes:
+        shape = route._shape
+        for path in paths:
+            if shape is None or not path.startswith(route._literal_head):
+                continue
+            fits = path.endswith(shape[0]) and path.count("/") == shape[1]
+            if route.path_regex.match(path) is not None:
+                assert fits, (route.path, path)
+            elif not fits:
+                scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+                assert route.matches(scope)[0] is Match.NONE
+                refused_early += 1
+    assert refused_early > 1000
