@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Float
+from sqlalchemy import ColumnElement, Float, Integer, literal_column
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -240,6 +240,14 @@ async def fetch_one_or_none(
     if len(rows) > 1:
         raise LookupError("more than one row where at most one was expected")
     return rows[0] if rows else None
+
+
+def written_limit(rows: int) -> ColumnElement[int]:
+    """A LIMIT written into the SQL text instead of bound (one text per value). PostgreSQL keeps a prepared
+    statement's generic plan only while it costs no more than the custom ones, and it costs ``LIMIT $n`` as
+    a tenth of the rows: a keyset page may then be planned anew on every execution. Whether the written-in
+    value keeps the generic plan depends on the query and its data: time both (docs/architecture.md)."""
+    return literal_column(str(int(rows)), Integer())
 
 
 def model_columns(model: Any, prefix: str = "", skip: tuple[str, ...] = ()) -> tuple[list[Any], type[tuple[Any, ...]]]:

@@ -80,11 +80,9 @@ async def open_fund(
     if not in_read_only_request():
         fund = await repository.fund_by_compound(session, compound_id)
     elif with_balance:
-        fund = await repository.fund_row_with_balance(session, compound_id, FUND)
-        if fund is not None and fund.balance_normal_balance is not None:
-            balance = ledger.balance_of(
-                repository.BalanceColumns(*(getattr(fund, f"balance_{name}") for name in repository.BALANCE_COLUMNS))
-            )
+        found = await repository.fund_row_with_balance(session, compound_id, FUND)
+        fund, columns = found if found is not None else (None, None)
+        balance = ledger.balance_of(columns) if columns is not None else None
     else:
         fund = await repository.fund_row_by_compound(session, compound_id)
     if fund is None:
