@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.core.errors import ProblemError
-from app.ledger import errors
+from app.ledger import errors, writes
 from app.ledger.accounts import (
     DESCRIPTION_MAX,
     MAX_AMOUNT_FEN,
@@ -26,6 +26,9 @@ from app.ledger.accounts import (
 )
 from app.ledger.chain import entry_hash, request_hash
 from app.ledger.models import Ledger, LedgerAccount, LedgerEntry, LedgerPosting
+
+# An account's balance columns, on the ORM object or on an account locked by ``app.ledger.writes``.
+Totals = LedgerAccount | writes.LockedAccount
 
 # ---------------------------------------------------------------------------------------------------
 # Writing entries
@@ -49,15 +52,15 @@ def _validate_legs(legs: Sequence[Leg]) -> None:
         raise errors.unbalanced(f"借方合计与贷方合计相差 {total} 分")
 
 
-def _available(account: LedgerAccount) -> int:
+def _available(account: Totals) -> int:
     return balance_of(account).available_fen
 
 
-def _reduces_available(account: LedgerAccount, amount_fen: int) -> bool:
+def _reduces_available(account: Totals, amount_fen: int) -> bool:
     return (amount_fen > 0) if account.normal_balance == "credit" else (amount_fen < 0)
 
 
-def _apply(account: LedgerAccount, amount_fen: int, *, pending: bool) -> None:
+def _apply(account: Totals, amount_fen: int, *, pending: bool) -> None:
     if amount_fen > 0:
         if pending:
             account.debits_pending_fen += amount_fen
@@ -69,7 +72,7 @@ def _apply(account: LedgerAccount, amount_fen: int, *, pending: bool) -> None:
         account.credits_posted_fen += -amount_fen
 
 
-def _unapply(account: LedgerAccount, amount_fen: int, *, pending: bool) -> None:
+def _unapply(account: Totals, amount_fen: int, *, pending: bool) -> None:
     if amount_fen > 0:
         if pending:
             account.debits_pending_fen -= amount_fen
@@ -81,7 +84,7 @@ def _unapply(account: LedgerAccount, amount_fen: int, *, pending: bool) -> None:
         account.credits_posted_fen -= -amount_fen
 
 
-def _check_floors(accounts: Mapping[str, LedgerAccount], legs: Sequence[Leg]) -> None:
+def _check_floors(accounts: Mapping[str, Totals], legs: Sequence[Leg]) -> None:
     for leg in legs:
         account = accounts[leg.account]
         if account.floor_fen is not None and _reduces_available(account, leg.amount_fen):
@@ -118,10 +121,10 @@ async def _chain(
 
 
 def _chain_at(
-    ledger: Ledger,
+    ledger: Ledger | writes.LockedHead,
     entry: LedgerEntry,
-    postings: Sequence[LedgerPosting],
-    accounts: Mapping[uuid.UUID, LedgerAccount],
+    postings: Sequence[LedgerPosting] | Sequence[writes.PostingRow],
+    accounts: Mapping[uuid.UUID, Totals],
     posted_at: datetime,
 ) -> None:
     """``_chain`` with the time already read under the ledger lock: hashes are computed here, in Python,
@@ -161,12 +164,6 @@ def _chain_at(
         p.balance_after_fen = running[p.account_id]
 
 
-# Prebuilt, as the lock statements are (``app.ledger.accounts``): it runs under the ledger lock.
-_ENTRY_BY_REFERENCE = select(LedgerEntry).where(
-    LedgerEntry.ledger_id == bindparam("ledger_id"), LedgerEntry.reference == bindparam("reference")
-)
-
-
 async def post_entry(
     session: AsyncSession,
     ledger_id: uuid.UUID,
@@ -178,7 +175,9 @@ async def post_entry(
     pending: bool = False,
     reverses_entry_id: uuid.UUID | None = None,
 ) -> PostResult:
-    """Write an entry (posted, or pending when ``pending``). Same reference + same content replays."""
+    """Write an entry (posted, or pending when ``pending``). Same reference + same content replays.
+
+    Three round trips from the ledger lock on (``app.ledger.writes``): they bound a ledger's write rate."""
     _validate_legs(legs)
     if not reference or len(reference) > 128:
         raise errors.invalid_posting("业务编号必须为 1–128 个字符")
@@ -186,23 +185,23 @@ async def post_entry(
         raise errors.invalid_posting(f"摘要最长 {DESCRIPTION_MAX} 个字符")
     meta = dict(metadata or {})
     rhash = request_hash(legs, description, meta, pending, reverses_entry_id)
-    ledger = await lock_ledger(session, ledger_id)
-    existing = (
-        await session.execute(_ENTRY_BY_REFERENCE, {"ledger_id": ledger_id, "reference": reference})
-    ).scalar_one_or_none()
-    if existing is not None:
-        if existing.request_hash != rhash:
+    head = await writes.lock_head(session, ledger_id)
+    if head is None:
+        raise LookupError(f"no ledger {ledger_id}")  # callers post to ledgers they created
+    accounts, locked_at, found, existing_hash = await writes.lock_accounts(
+        session, ledger_id, sorted({leg.account for leg in legs}), reference
+    )
+    if found:
+        if existing_hash != rhash:
             raise errors.reference_conflict(reference)
+        existing = await entry_by_reference(session, ledger_id, reference)
+        assert existing is not None  # seen under the ledger lock, and entries are never deleted
         return PostResult(existing, replayed=True)
-    accounts, locked_at = await _lock_accounts_at(session, ledger_id, (leg.account for leg in legs))
     for leg in legs:
+        if leg.account not in accounts:
+            raise errors.unknown_account(leg.account)
         _apply(accounts[leg.account], leg.amount_fen, pending=pending)
-    try:
-        _check_floors(accounts, legs)
-    except errors.LimitExceeded:
-        for leg in legs:  # undo the unflushed totals: nothing of this entry is written
-            _unapply(accounts[leg.account], leg.amount_fen, pending=pending)
-        raise
+    _check_floors(accounts, legs)  # nothing is written yet: the totals above live in this call only
     entry = LedgerEntry(
         id=uuid.uuid4(),
         ledger_id=ledger_id,
@@ -212,18 +211,16 @@ async def post_entry(
         metadata_=meta,
         request_hash=rhash,
         reverses_entry_id=reverses_entry_id,
+        posted_at=None,
+        seq=None,
+        prev_hash=None,
+        hash=None,
     )
-    postings = [
-        LedgerPosting(entry_id=entry.id, account_id=accounts[leg.account].id, amount_fen=leg.amount_fen) for leg in legs
-    ]
+    postings = [writes.PostingRow(accounts[leg.account].id, leg.amount_fen) for leg in legs]
     if not pending:
-        # Chain it before the insert: the rows are written once, already posted.
         assert locked_at is not None  # accounts matched
-        _chain_at(ledger, entry, postings, {a.id: a for a in accounts.values()}, locked_at)
-    _batch_updates(accounts.values())
-    session.add(entry)
-    session.add_all(postings)
-    await session.flush()
+        _chain_at(head, entry, postings, {a.id: a for a in accounts.values()}, locked_at)
+    await writes.write_entry(session, entry, postings, list(accounts.values()), head)
     return PostResult(entry, replayed=False)
 
 

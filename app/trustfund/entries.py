@@ -77,8 +77,13 @@ async def record_income(
         metadata=entry.metadata,
     )
     tx = _income_tx(fund, data, remuneration, result, recorded_by)
-    session.add(tx)
-    await session.flush()
+    await repository.insert_income(
+        session,
+        fund,
+        tx,
+        income_total_fen=fund.income_total_fen + data.amount_fen,
+        remuneration_total_fen=fund.remuneration_total_fen + remuneration,
+    )
     return tx, False
 
 
@@ -109,10 +114,9 @@ def _income_entry(fund: TrustFund, data: IncomeCreate) -> tuple[ledger.NewEntry,
 def _income_tx(
     fund: TrustFund, data: IncomeCreate, remuneration: int, result: ledger.PostResult, recorded_by: uuid.UUID | None
 ) -> TrustTransaction:
-    """The fund's record of a posted income; moves the fund's running totals."""
-    fund.income_total_fen += data.amount_fen
-    fund.remuneration_total_fen += remuneration
+    """The fund's record of a posted income (the fund's running totals are the caller's to move)."""
     return TrustTransaction(
+        id=uuid.uuid4(),
         fund_id=fund.id,
         street_id=fund.street_id,
         entry_id=result.entry.id,
@@ -151,10 +155,11 @@ async def post_incomes(
         results = await ledger.post_entries(session, fund.ledger_id, [entry for _, entry, _ in planned])
     finally:
         fund.income_total_fen, fund.remuneration_total_fen = income, paid
-    txs = [
-        _income_tx(fund, data, remuneration, result, recorded_by)
-        for (data, _, remuneration), result in zip(planned, results, strict=True)
-    ]
+    txs = []
+    for (data, _, remuneration), result in zip(planned, results, strict=True):
+        txs.append(_income_tx(fund, data, remuneration, result, recorded_by))
+        fund.income_total_fen += data.amount_fen
+        fund.remuneration_total_fen += remuneration
     session.add_all(txs)
     await session.flush()
     return txs

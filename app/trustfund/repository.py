@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import prepared
+from app.core import loaded, prepared
 from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor, keyset_page
 from app.ledger.models import LedgerAccount
 from app.trustfund.models import (
@@ -112,6 +112,37 @@ async def transaction_by_reference(
 ) -> TrustTransaction | None:
     params = {"fund_id": fund_id, "reference": reference}
     return (await session.execute(_TRANSACTION_BY_REFERENCE, params)).scalar_one_or_none()
+
+
+# An income's record and the fund's running totals in one statement, past the ORM: it runs under the fund
+# lock, whose hold bounds a fund's postings per second (``app.ledger.writes`` says why and how).
+_DB_FILLED = frozenset({"created_at"})
+_TX_COLUMNS = loaded.insert_columns(TrustTransaction, _DB_FILLED)
+_N = len(_TX_COLUMNS)
+_INSERT_INCOME = (
+    f"WITH tx AS (INSERT INTO trustfund_transactions ({', '.join(_TX_COLUMNS)})"  # noqa: S608 (the model's columns)
+    f" VALUES ({', '.join(f'${i}' for i in range(1, _N + 1))}) RETURNING created_at), "
+    f"fund AS (UPDATE trustfund_funds SET income_total_fen = ${_N + 1}, remuneration_total_fen = ${_N + 2}"
+    f" WHERE id = ${_N + 3} RETURNING 1) "
+    "SELECT tx.created_at, (SELECT count(*) FROM fund) AS funds FROM tx"
+)
+
+
+async def insert_income(
+    session: AsyncSession,
+    fund: TrustFund,
+    tx: TrustTransaction,
+    *,
+    income_total_fen: int,
+    remuneration_total_fen: int,
+) -> None:
+    """Write the new ``tx`` and the fund's new totals (the fund is locked); both stay in the session as written."""
+    values = loaded.insert_values(tx, _DB_FILLED)
+    conn = await prepared.driver_connection(session)
+    row = await conn.fetchrow(_INSERT_INCOME, *values, income_total_fen, remuneration_total_fen, fund.id)
+    assert row is not None and row["funds"] == 1
+    loaded.join_as_loaded(session, tx, created_at=row["created_at"])
+    loaded.set_loaded(fund, income_total_fen=income_total_fen, remuneration_total_fen=remuneration_total_fen)
 
 
 async def references_in(
