@@ -27,7 +27,7 @@ from app.ledger.accounts import (
     sum_of_postings,
 )
 from app.ledger.chain import VERIFY_BATCH, chain_head, entry_hash, request_hash, verify_chain
-from app.ledger.errors import LimitExceeded, reference_conflict
+from app.ledger.errors import REFERENCE_CONFLICT, LimitExceeded, reference_conflict
 from app.ledger.models import GENESIS_HASH
 from app.ledger.postings import (
     NewEntry,
@@ -45,6 +45,7 @@ __all__ = [
     "DESCRIPTION_MAX",
     "GENESIS_HASH",
     "MAX_AMOUNT_FEN",
+    "REFERENCE_CONFLICT",
     "VERIFY_BATCH",
     "Balance",
     "ChainHead",

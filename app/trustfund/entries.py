@@ -8,8 +8,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
+from app.core.errors import ProblemError
 from app.ledger import api as ledger
-from app.ledger.api import Leg, LimitExceeded, reference_conflict
+from app.ledger.api import REFERENCE_CONFLICT, Leg, LimitExceeded, reference_conflict
 from app.org import api as org_service
 from app.trustfund import errors, repository
 from app.trustfund.funds import FUND, REMUNERATION, STATUS_TITLES, FundAccess, remuneration_for
@@ -61,21 +62,29 @@ async def record_income(
     if data.period_start and data.period_end and data.period_start > data.period_end:
         raise errors.invalid_period()
     fund = await repository.lock_fund(session, fund_id)
-    existing = await repository.transaction_by_reference(session, fund.id, data.reference)
-    if existing is not None:
-        if not _same_income(existing, data):
-            raise reference_conflict(data.reference)
-        return existing, True
     await _check_household(session, fund, data.payer_household_id)
     entry, remuneration = _income_entry(fund, data)
-    result = await ledger.post_entry(
-        session,
-        fund.ledger_id,
-        reference=entry.reference,
-        legs=entry.legs,
-        description=entry.description,
-        metadata=entry.metadata,
-    )
+    # The reference is looked up by the ledger, after its lock (a fund's transactions carry their entries'
+    # references, so a new one is new to both): no look-up of its own while the fund is held. A taken one
+    # is judged here, on the income's content: its split may differ from the first time's.
+    try:
+        result: ledger.PostResult | None = await ledger.post_entry(
+            session,
+            fund.ledger_id,
+            reference=entry.reference,
+            legs=entry.legs,
+            description=entry.description,
+            metadata=entry.metadata,
+        )
+    except ProblemError as exc:
+        if exc.code != REFERENCE_CONFLICT.code:
+            raise
+        result = None
+    if result is None or result.replayed:
+        existing = await repository.transaction_by_reference(session, fund.id, data.reference)
+        if existing is None or not _same_income(existing, data):
+            raise reference_conflict(data.reference)
+        return existing, True
     tx = _income_tx(fund, data, remuneration, result, recorded_by)
     await repository.insert_income(
         session,

@@ -95,11 +95,26 @@ _LOCK_FUND = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
+_FUND_KEYS = [a.key for a in TrustFund.__mapper__.column_attrs]
+_LOCK_FUND_ROW = (
+    f"SELECT {', '.join(a.columns[0].name for a in TrustFund.__mapper__.column_attrs)}"  # noqa: S608 (the model's)
+    " FROM trustfund_funds WHERE id = $1 FOR UPDATE"
+)
 
 
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
-    """The fund's write lock: taken first by every write, before the ledger and account locks."""
-    return (await session.execute(_LOCK_FUND, {"fund_id": fund_id})).scalar_one()
+    """The fund's write lock: taken first by every write, before the ledger and account locks.
+
+    A write opened the fund through the ORM already (``funds.open_fund``): that object is refreshed from the
+    locked row past the ORM, which is half the CPU of an ORM locking read, spent while holding the lock."""
+    fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
+    if fund is None:
+        return (await session.execute(_LOCK_FUND, {"fund_id": fund_id})).scalar_one()
+    row = await (await prepared.driver_connection(session)).fetchrow(_LOCK_FUND_ROW, fund_id)
+    if row is None:
+        raise LookupError(f"no trust fund {fund_id}")  # it was read in this transaction; funds are not deleted
+    loaded.set_loaded(fund, **dict(zip(_FUND_KEYS, row, strict=True)))
+    return fund
 
 
 _TRANSACTION_BY_REFERENCE = select(TrustTransaction).where(

@@ -395,6 +395,41 @@ async def test_duplicate_reference_returns_the_same_entry(client, session, cast,
     assert (await tx_count(session), await entry_count(session)) == before
 
 
+async def test_a_replay_after_later_income_returns_the_first_even_though_its_split_would_differ(
+    client, session, cast, fund
+) -> None:
+    # 10 %, cumulative rounding: 5 fen first pays no remuneration; the same 5 fen after 4 more would pay
+    # 1 fen. The ledger sees other legs under the same reference; the fund still replays the first income.
+    first = await income(client, cast, 5, ref="BANK-5")
+    await income(client, cast, 4, ref="BANK-4")
+    assert first["remuneration_fen"] == 0
+    before = (await tx_count(session), await entry_count(session))
+    again = await income(client, cast, 5, ref="BANK-5")
+    assert (again["id"], again["entry_id"], again["remuneration_fen"]) == (first["id"], first["entry_id"], 0)
+    assert (await tx_count(session), await entry_count(session)) == before
+    totals = (
+        await session.execute(
+            select(TrustFund.income_total_fen, TrustFund.remuneration_total_fen).where(
+                TrustFund.compound_id == COMPOUND_ID
+            )
+        )
+    ).one()
+    assert tuple(totals) == (9, 0)
+
+
+async def test_an_income_under_an_expense_reference_is_refused(client, session, cast, fund) -> None:
+    await income(client, cast, 100_000, ref="FEE-1")
+    assert (await draft(client, cast, 500, reference="EXP-9")).status_code == 201
+    before = (await tx_count(session), await entry_count(session))
+    resp = await client.post(
+        f"{BASE}/incomes",
+        json={"kind": "property_fee", "amount_fen": 500, "reference": "EXP-9"},
+        headers=cast.manager.headers,
+    )
+    problem(resp, 409, "ledger.reference_conflict")
+    assert (await tx_count(session), await entry_count(session)) == before
+
+
 @given(
     amounts=st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=60),
     rate=st.integers(min_value=0, max_value=5000),
