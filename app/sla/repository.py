@@ -19,23 +19,20 @@ from app.sla.models import SlaClock, SlaExtension, SlaPolicy, Supervision
 # ---- policies ----
 
 
+# Prebuilt: every complaint submission looks its policy up while its street's daily number is held.
+_POLICIES_FOR = select(SlaPolicy).where(
+    SlaPolicy.street_id == bindparam("street_id"),
+    SlaPolicy.urgency == bindparam("urgency"),
+    or_(SlaPolicy.category_id.is_(None), SlaPolicy.category_id.in_(bindparam("lineage", expanding=True))),
+)
+
+
 async def policy_for(
     session: AsyncSession, street_id: uuid.UUID, lineage: Sequence[uuid.UUID], urgency: str
 ) -> SlaPolicy | None:
     """The most specific policy: the category, then its ancestors, then the street's default."""
-    rows = (
-        (
-            await session.execute(
-                select(SlaPolicy).where(
-                    SlaPolicy.street_id == street_id,
-                    SlaPolicy.urgency == urgency,
-                    or_(SlaPolicy.category_id.is_(None), SlaPolicy.category_id.in_(list(lineage))),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    params = {"street_id": street_id, "urgency": urgency, "lineage": list(lineage)}
+    rows = (await session.execute(_POLICIES_FOR, params)).scalars().all()
     rank = {cid: i for i, cid in enumerate(lineage)}
     return min(rows, key=lambda p: rank.get(p.category_id, len(lineage)) if p.category_id else 10**6, default=None)
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, inspect, select
+from sqlalchemy import Table, bindparam, inspect, select
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,31 +69,30 @@ def _attrs_in_session(session: AsyncSession, complaint_id: uuid.UUID) -> Complai
     return ComplaintAttrs(**{name: getattr(obj, name) for name in _ATTRS})
 
 
+# Prebuilt: the figures' hook runs inside every complaint action (building these was ~3 % of a submission).
+_ATTRS_OF = select(*(getattr(Complaint, name) for name in _ATTRS)).where(Complaint.id == bindparam("complaint_id"))
+_EVENTS_OF = (
+    select(
+        ComplaintEvent.seq,
+        ComplaintEvent.action,
+        ComplaintEvent.created_at,
+        ComplaintEvent.to_state,
+        ComplaintEvent.payload,
+    )
+    .where(ComplaintEvent.complaint_id == bindparam("complaint_id"))
+    .order_by(ComplaintEvent.seq)
+)
+
+
 async def compute_fact(session: AsyncSession, complaint_id: uuid.UUID, old: Fact | None = None) -> Fact | None:
     """The fact of one complaint as its events say now (None when it has no events)."""
     attrs = _attrs_in_session(session, complaint_id)
     if attrs is None:
-        c = (
-            await session.execute(
-                select(*(getattr(Complaint, name) for name in _ATTRS)).where(Complaint.id == complaint_id)
-            )
-        ).one_or_none()
+        c = (await session.execute(_ATTRS_OF, {"complaint_id": complaint_id})).one_or_none()
         if c is None:
             return None
         attrs = ComplaintAttrs(**c._asdict())
-    rows = (
-        await session.execute(
-            select(
-                ComplaintEvent.seq,
-                ComplaintEvent.action,
-                ComplaintEvent.created_at,
-                ComplaintEvent.to_state,
-                ComplaintEvent.payload,
-            )
-            .where(ComplaintEvent.complaint_id == complaint_id)
-            .order_by(ComplaintEvent.seq)
-        )
-    ).all()
+    rows = (await session.execute(_EVENTS_OF, {"complaint_id": complaint_id})).all()
     if not rows:
         return None
     folded = fold([EventRow(r.seq, r.action, r.created_at, r.to_state, r.payload or {}) for r in rows])
