@@ -165,11 +165,8 @@ async def _actor_rows(session: AsyncSession, principal: Principal, complaint: Co
     if rows is not None:
         return rows
     assignments = await repository.active_assignments(session, complaint.id)
-    follower = complaint.resident_user_id != principal.user_id and await repository.is_follower(
-        session, complaint.id, principal.user_id
-    )
-    staff_role = await repository.staff_role_for(session, principal, complaint.id)
-    return assignments, follower, staff_role
+    staff_role, follows = await repository.standing(session, principal, complaint.id)
+    return assignments, complaint.resident_user_id != principal.user_id and follows, staff_role
 
 
 async def _actors(
