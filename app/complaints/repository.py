@@ -342,9 +342,12 @@ async def add_followers(
         await session.execute(insert(ComplaintFollower).values(rows).on_conflict_do_nothing())
 
 
+_FOLLOWER_IDS = select(ComplaintFollower.user_id).where(ComplaintFollower.complaint_id == bindparam("complaint_id"))
+
+
 async def follower_ids(session: AsyncSession, complaint_id: uuid.UUID) -> list[uuid.UUID]:
-    stmt = select(ComplaintFollower.user_id).where(ComplaintFollower.complaint_id == complaint_id)
-    return list((await session.execute(stmt)).scalars().all())
+    """Prebuilt: every public step notifies the followers."""
+    return list((await session.execute(_FOLLOWER_IDS, {"complaint_id": complaint_id})).scalars().all())
 
 
 # ---- timeline, ratings, photos ----

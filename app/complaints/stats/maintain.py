@@ -48,11 +48,16 @@ def stats_tz() -> ZoneInfo:
     return ZoneInfo(stats_settings().timezone)
 
 
+# Prebuilt: read (and locked) by the figures' hook inside every complaint action.
+_LOCK_FACT = (
+    select(*(_facts.c[name] for name in FACT_FIELDS))
+    .where(_facts.c.complaint_id == bindparam("complaint_id"))
+    .with_for_update()
+)
+
+
 async def _load_fact(session: AsyncSession, complaint_id: uuid.UUID) -> Fact | None:
-    cols = [_facts.c[name] for name in FACT_FIELDS]
-    row = (
-        await session.execute(select(*cols).where(_facts.c.complaint_id == complaint_id).with_for_update())
-    ).one_or_none()
+    row = (await session.execute(_LOCK_FACT, {"complaint_id": complaint_id})).one_or_none()
     return Fact(**row._asdict()) if row is not None else None
 
 
