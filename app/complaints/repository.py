@@ -40,7 +40,7 @@ from app.complaints.models import (
     ComplaintPhoto,
     ComplaintRating,
 )
-from app.complaints.scopes import _ID, _scope_values, _staff_rules, _work_rules
+from app.complaints.scopes import _ID, _STAFF_SCOPES, _scope_values, _staff_rules, _work_rules
 from app.complaints.scopes import COMMUNITY_ROLES as COMMUNITY_ROLES
 from app.complaints.scopes import DEPARTMENT_ROLES as DEPARTMENT_ROLES
 from app.complaints.scopes import STREET_ROLES as STREET_ROLES
@@ -85,6 +85,11 @@ async def staff_role_for(session: AsyncSession, principal: Principal, complaint_
     """The role through whose scope the caller reads this complaint as staff, or None (owner, follower,
     registrar or nothing at all). Street roles win over narrower ones, like ``staff_access`` lists them."""
     return (await standing(session, principal, complaint_id))[0]
+
+
+def may_read_as_staff(principal: Principal) -> bool:
+    """Whether the caller holds any scope ``staff_access`` reads complaints through (no statement built)."""
+    return any(name in _STAFF_SCOPES for name in _scope_values(principal))
 
 
 # Every complaint action reads the caller's standing on the complaint (``actors._begin``): prebuilt per shape

@@ -131,7 +131,7 @@ async def submit_complaint(
 ) -> JSONResponse:
     async def run() -> ComplaintOut:
         complaint = await service.submit(session, principal, body)
-        return await service.view(session, principal, complaint)
+        return await service.view_created(session, principal, complaint)
 
     return await idempotent(
         request, session, user_id=principal.user_id, key=idempotency_key, payload=body.model_dump(mode="json"), run=run
@@ -155,7 +155,7 @@ async def register_complaint(
 ) -> JSONResponse:
     async def run() -> ComplaintOut:
         complaint = await service.register(session, principal, body)
-        return await service.view(session, principal, complaint)
+        return await service.view_created(session, principal, complaint)
 
     return await idempotent(
         request, session, user_id=principal.user_id, key=idempotency_key, payload=body.model_dump(mode="json"), run=run

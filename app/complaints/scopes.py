@@ -123,3 +123,5 @@ _SCOPE_ROLES: dict[str, tuple[Role, ...]] = {
     "work_street": STREET_ROLES,
     "dispatch_street": (Role.street_dispatcher, Role.street_supervisor),
 }
+# The scopes ``_staff_rules`` reads complaints through (the work and dispatch scopes only pick queues).
+_STAFF_SCOPES = frozenset(name for name in _SCOPE_ROLES if not name.startswith(("work_", "dispatch_")))

@@ -47,7 +47,7 @@ from app.complaints.commands import (
 )
 from app.complaints.intake import Place, register, resolve_on_spot, submit
 from app.complaints.photos import photo_for_download, photo_out, upload_photo
-from app.complaints.views import get_view, list_for, timeline, view
+from app.complaints.views import get_view, list_for, timeline, view, view_created
 
 __all__ = [
     "AUTO_CLOSE_AFTER",
@@ -96,5 +96,6 @@ __all__ = [
     "upload_photo",
     "verify",
     "view",
+    "view_created",
     "withdraw",
 ]

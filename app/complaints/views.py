@@ -92,6 +92,22 @@ async def view(session: AsyncSession, principal: Principal, c: Complaint) -> Com
     return await _render(session, principal, c, category, assignments, actors, rating)
 
 
+async def view_created(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
+    """``view`` of a complaint this unit of work has just created (submitted or registered): it has no
+    assignment and no rating yet, so neither is read. The caller's standing is read only when it can be
+    something (a registrar who is staff, or who is not the resident). The answer to a submission is
+    built while the street's daily number is held: each read skipped shortens that hold."""
+    staff_role: Role | None = None
+    follower = False
+    if c.resident_user_id != principal.user_id or repository.may_read_as_staff(principal):
+        staff_role, follows = await repository.standing(session, principal, c.id)
+        follower = c.resident_user_id != principal.user_id and follows
+    actors = actors_for(principal, c, [], follower, staff_role)
+    category = await repository.get_category(session, c.category_id)
+    assert category is not None
+    return await _render(session, principal, c, category, [], actors, None)
+
+
 async def _render(
     session: AsyncSession,
     principal: Principal,
