@@ -33,7 +33,7 @@ from app.complaints.workflow import (
     State,
     transition,
 )
-from app.core import context
+from app.core import context, loaded
 from app.identity.api import Principal, Role, directory, forbidden
 from app.org import api as org
 
@@ -86,6 +86,7 @@ async def _category(session: AsyncSession, category_id: uuid.UUID, street_id: uu
     category = await repository.get_category(session, category_id)
     if category is None or not category.is_active or category.street_id != street_id:
         raise errors.invalid("unknown_category", "诉求分类不存在", "请从分类列表中选择")
+    loaded.hold(session, category)  # the answer's view reads it again, after the daily number is taken
     return category
 
 

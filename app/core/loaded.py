@@ -57,6 +57,15 @@ def set_loaded(obj: Any, **values: Any) -> None:
         set_committed_value(obj, key, value)
 
 
+_HELD = "jincheng.loaded.held"
+
+
+def hold(session: AsyncSession, obj: Any) -> None:
+    """Keep ``obj`` referenced for the session's life: the identity map holds objects weakly, so an object
+    read at the start of a request and dropped would be read again by the next ``session.get`` of it."""
+    session.info.setdefault(_HELD, []).append(obj)
+
+
 def in_session(session: AsyncSession, cls: type[Any], pk: Any) -> Any | None:
     """The object of ``cls`` with primary key ``pk`` if the session holds one (no query)."""
     return session.sync_session.identity_map.get(identity_key(cls, pk))
