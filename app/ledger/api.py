@@ -40,6 +40,7 @@ from app.ledger.postings import (
     reverse_entry,
     void_pending,
 )
+from app.ledger.writes import LockedHead
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -51,6 +52,7 @@ __all__ = [
     "ChainHead",
     "Leg",
     "LimitExceeded",
+    "LockedHead",
     "NewEntry",
     "PostResult",
     "VerifyResult",

@@ -174,10 +174,13 @@ async def post_entry(
     metadata: Mapping[str, Any] | None = None,
     pending: bool = False,
     reverses_entry_id: uuid.UUID | None = None,
+    locked_head: writes.LockedHead | None = None,
 ) -> PostResult:
     """Write an entry (posted, or pending when ``pending``). Same reference + same content replays.
 
-    Three round trips from the ledger lock on (``app.ledger.writes``): they bound a ledger's write rate."""
+    Three round trips from the ledger lock on (``app.ledger.writes``): they bound a ledger's write rate.
+    ``locked_head``: the caller locked the ledger in this transaction and read its head with the lock (a
+    trust fund locks it with the fund): two round trips."""
     _validate_legs(legs)
     if not reference or len(reference) > 128:
         raise errors.invalid_posting("业务编号必须为 1–128 个字符")
@@ -185,8 +188,8 @@ async def post_entry(
         raise errors.invalid_posting(f"摘要最长 {DESCRIPTION_MAX} 个字符")
     meta = dict(metadata or {})
     rhash = request_hash(legs, description, meta, pending, reverses_entry_id)
-    head = await writes.lock_head(session, ledger_id)
-    if head is None:
+    head = locked_head if locked_head is not None else await writes.lock_head(session, ledger_id)
+    if head is None or head.id != ledger_id:
         raise LookupError(f"no ledger {ledger_id}")  # callers post to ledgers they created
     accounts, locked_at, found, existing_hash = await writes.lock_accounts(
         session, ledger_id, sorted({leg.account for leg in legs}), reference

@@ -61,7 +61,7 @@ async def record_income(
     """
     if data.period_start and data.period_end and data.period_start > data.period_end:
         raise errors.invalid_period()
-    fund = await repository.lock_fund(session, fund_id)
+    fund, head = await repository.lock_fund_and_ledger(session, fund_id)
     await _check_household(session, fund, data.payer_household_id)
     entry, remuneration = _income_entry(fund, data)
     # The reference is looked up by the ledger, after its lock (a fund's transactions carry their entries'
@@ -75,6 +75,7 @@ async def record_income(
             legs=entry.legs,
             description=entry.description,
             metadata=entry.metadata,
+            locked_head=head,
         )
     except ProblemError as exc:
         if exc.code != REFERENCE_CONFLICT.code:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import loaded, prepared
 from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor, keyset_page
+from app.ledger.api import LockedHead
 from app.ledger.models import LedgerAccount
 from app.trustfund.models import (
     Budget,
@@ -115,6 +116,31 @@ async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
         raise LookupError(f"no trust fund {fund_id}")  # it was read in this transaction; funds are not deleted
     loaded.set_loaded(fund, **dict(zip(_FUND_KEYS, row, strict=True)))
     return fund
+
+
+# The fund (first: the lock order of every write) and its ledger's chain head, locked by one statement.
+_LOCK_FUND_AND_HEAD = (
+    f"SELECT {', '.join('f.' + a.columns[0].name for a in TrustFund.__mapper__.column_attrs)},"  # noqa: S608
+    " l.head_seq, l.head_hash FROM trustfund_funds AS f JOIN ledger_ledgers AS l ON l.id = f.ledger_id"
+    " WHERE f.id = $1 FOR UPDATE OF f, l"
+)
+
+
+async def lock_fund_and_ledger(session: AsyncSession, fund_id: uuid.UUID) -> tuple[TrustFund, LockedHead | None]:
+    """``lock_fund`` and the ledger's lock with its chain head (for ``ledger.post_entry``) in one round trip.
+
+    PostgreSQL locks the rows of ``FOR UPDATE OF f, l`` in that order, fund first, so the order of every
+    write (fund → ledger → accounts) holds; once the fund is held no writer holds its ledger, so the ledger
+    never waits, and after a wait for the fund both rows are re-read at their latest versions. The head is
+    None when the fund was not opened through the ORM: ``post_entry`` then locks the ledger itself."""
+    fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
+    if fund is None:
+        return await lock_fund(session, fund_id), None
+    row = await (await prepared.driver_connection(session)).fetchrow(_LOCK_FUND_AND_HEAD, fund_id)
+    if row is None:
+        raise LookupError(f"no trust fund {fund_id}")
+    loaded.set_loaded(fund, **dict(zip(_FUND_KEYS, row, strict=False)))
+    return fund, LockedHead(fund.ledger_id, row["head_seq"], row["head_hash"])
 
 
 _TRANSACTION_BY_REFERENCE = select(TrustTransaction).where(
