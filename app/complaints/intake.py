@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.api import load_calendar
-from app.complaints import errors, repository
+from app.complaints import errors, notifications, repository
 from app.complaints.actors import REGISTER_ROLES, TZ, _now
 from app.complaints.categories import category_lineage
 from app.complaints.events import EventActor, emit
@@ -137,6 +137,7 @@ async def _new_complaint(
     # the SLA policy) is read before it, once per session, and not while the street waits.
     await load_calendar(session, context.current_settings(), place.street_id)
     await category_lineage(session, category.id)
+    await notifications.street_staff(session, Role.street_dispatcher, place.street_id)  # a new one's recipients
     now = _now()
     day = now.astimezone(TZ).date()
     seq = await repository.next_number(session, place.street_id, day)

@@ -105,7 +105,20 @@ async def _people(session: AsyncSession, complaint: Complaint, group: str) -> li
                 out += [a.person_id] if a.person_id else await unit_people(session, complaint, a.unit_type, a.unit_id)
         return out
     role = Role.street_dispatcher if group == "dispatcher" else Role.street_supervisor
-    return await directory.holders(session, (role,), complaint.street_id)
+    return await street_staff(session, role, complaint.street_id)
+
+
+_STREET_STAFF = "jincheng.complaints.street_staff"
+
+
+async def street_staff(session: AsyncSession, role: Role, street_id: uuid.UUID) -> list[uuid.UUID]:
+    """The street's dispatchers or supervisors, read once per session: a submission reads its recipients
+    before it takes the street's daily number (``intake``), and its event's notification finds them here."""
+    memo: dict[tuple[Role, uuid.UUID], list[uuid.UUID]] = session.info.setdefault(_STREET_STAFF, {})
+    key = (role, street_id)
+    if key not in memo:
+        memo[key] = await directory.holders(session, (role,), street_id)
+    return list(memo[key])
 
 
 async def send(
