@@ -97,10 +97,8 @@ _LOCK_FUND = (
     .execution_options(populate_existing=True)
 )
 _FUND_KEYS = [a.key for a in TrustFund.__mapper__.column_attrs]
-_LOCK_FUND_ROW = (
-    f"SELECT {', '.join(a.columns[0].name for a in TrustFund.__mapper__.column_attrs)}"  # noqa: S608 (the model's)
-    " FROM trustfund_funds WHERE id = $1 FOR UPDATE"
-)
+_FUND_COLUMNS = [a.columns[0].name for a in TrustFund.__mapper__.column_attrs]
+_LOCK_FUND_ROW = f"SELECT {', '.join(_FUND_COLUMNS)} FROM trustfund_funds WHERE id = $1 FOR UPDATE"  # noqa: S608
 
 
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
@@ -118,21 +116,22 @@ async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
     return fund
 
 
-# The fund (first: the lock order of every write) and its ledger's chain head, locked by one statement.
+# The fund and its ledger's chain head, locked by one statement: the ledger's lock is in a subquery run for
+# the fund's row once that row is locked, so the fund is always locked first (the order of every write).
 _LOCK_FUND_AND_HEAD = (
-    f"SELECT {', '.join('f.' + a.columns[0].name for a in TrustFund.__mapper__.column_attrs)},"  # noqa: S608
-    " l.head_seq, l.head_hash FROM trustfund_funds AS f JOIN ledger_ledgers AS l ON l.id = f.ledger_id"
-    " WHERE f.id = $1 FOR UPDATE OF f, l"
+    f"SELECT f.*, l.head_seq, l.head_hash FROM (SELECT {', '.join(_FUND_COLUMNS)}"  # noqa: S608 (the model's)
+    " FROM trustfund_funds WHERE id = $1 FOR UPDATE) AS f"
+    " CROSS JOIN LATERAL (SELECT head_seq, head_hash FROM ledger_ledgers WHERE id = f.ledger_id FOR UPDATE) AS l"
 )
 
 
 async def lock_fund_and_ledger(session: AsyncSession, fund_id: uuid.UUID) -> tuple[TrustFund, LockedHead | None]:
     """``lock_fund`` and the ledger's lock with its chain head (for ``ledger.post_entry``) in one round trip.
 
-    PostgreSQL locks the rows of ``FOR UPDATE OF f, l`` in that order, fund first, so the order of every
-    write (fund → ledger → accounts) holds; once the fund is held no writer holds its ledger, so the ledger
-    never waits, and after a wait for the fund both rows are re-read at their latest versions. The head is
-    None when the fund was not opened through the ORM: ``post_entry`` then locks the ledger itself."""
+    Fund first, then ledger, as every write locks them; once the fund is held no writer holds its ledger, so
+    the ledger never waits, and a locked row is always returned at its latest version (after a wait for the
+    fund too). The head is None when the fund was not opened through the ORM: ``post_entry`` then locks the
+    ledger itself."""
     fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
     if fund is None:
         return await lock_fund(session, fund_id), None
