@@ -16,6 +16,7 @@ from app.complaints.schemas import (
     SuggestionOut,
     UnitType,
 )
+from app.core import loaded
 from app.core.errors import ProblemError
 from app.identity.api import Role, directory
 from app.org import api as org
@@ -113,6 +114,8 @@ async def category_lineage(session: AsyncSession, category_id: uuid.UUID) -> lis
     while current is not None and current not in chain and len(chain) < 8:
         chain.append(current)
         category = await repository.get_category(session, current)
+        if category is not None:
+            loaded.hold(session, category)  # the action's answer shows the category: no second read
         current = category.parent_id if category else None
     memo[category_id] = chain
     return list(chain)
