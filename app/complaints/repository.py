@@ -159,6 +159,8 @@ class Detail:
     follows: bool
     staff_role: Role | None
     rating: Any
+    # Whether it has any photo at all: most have none, and then the view need not ask which it may show.
+    has_photos: bool = True
 
 
 # The search vector is the only column no view shows, and the largest.
@@ -185,9 +187,15 @@ def _detail_statement(scopes: frozenset[str]) -> Select[Any]:
         .limit(1)
         .lateral("latest_rating")
     )
+    has_photos = exists().where(ComplaintPhoto.complaint_id == Complaint.id)
     return (
         select(
-            *_COMPLAINT_COLUMNS, *_CATEGORY_COLUMNS, follows.label("follows"), staff_role.label("staff_role"), rating
+            *_COMPLAINT_COLUMNS,
+            *_CATEGORY_COLUMNS,
+            follows.label("follows"),
+            staff_role.label("staff_role"),
+            has_photos.label("has_photos"),
+            rating,
         )
         .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
         .outerjoin(rating, true())
@@ -210,13 +218,14 @@ async def readable_detail(session: AsyncSession, principal: Principal, complaint
     if row is None:
         return None
     rest = _N_COMPLAINT + _N_CATEGORY
-    rating = row[rest + 2 :]
+    rating = row[rest + 3 :]
     return Detail(
         complaint=ComplaintRow._make(row[:_N_COMPLAINT]),  # type: ignore[attr-defined]
         category=CategoryRow._make(row[_N_COMPLAINT:rest]),  # type: ignore[attr-defined]
         follows=bool(row.follows),
         staff_role=Role(row.staff_role) if row.staff_role is not None else None,
         rating=RatingRow._make(rating) if row.rt_id is not None else None,  # type: ignore[attr-defined]
+        has_photos=bool(row.has_photos),
     )
 
 

@@ -78,7 +78,9 @@ async def get_view(session: AsyncSession, principal: Principal, complaint_id: uu
     assignments = await repository.named_assignments(session, c.id)
     follower = c.resident_user_id != principal.user_id and detail.follows
     actors = actors_for(principal, c, [a for a, _, _ in assignments], follower, detail.staff_role)
-    return await _render(session, principal, c, detail.category, assignments, actors, detail.rating)
+    return await _render(
+        session, principal, c, detail.category, assignments, actors, detail.rating, has_photos=detail.has_photos
+    )
 
 
 async def view(session: AsyncSession, principal: Principal, c: Complaint) -> ComplaintOut:
@@ -116,6 +118,7 @@ async def _render(
     assignments: list[tuple[Any, str | None, str | None]],
     actors: dict[Actor, str],
     rating: ComplaintRating | None,
+    has_photos: bool = True,
 ) -> ComplaintOut:
     staff_view = bool(STAFF_ACTORS & actors.keys())
     assignment_out = [
@@ -133,7 +136,7 @@ async def _render(
     suggestion = None
     if state in DISPATCH_QUEUE and actors.keys() & {Actor.dispatcher, Actor.supervisor}:
         suggestion = await suggest(session, c, category)
-    photos = await repository.photo_rows(session, c.id, public_only=not staff_view)
+    photos = await repository.photo_rows(session, c.id, public_only=not staff_view) if has_photos else []
     phone = c.contact_phone
     if phone and not (_SEES_CONTACT & actors.keys()):
         phone = directory.mask_phone(phone) or ""

@@ -74,6 +74,25 @@ async def test_photos_of_internal_notes_are_staff_only(client, people) -> None:
     assert_problem(resp, 422, "complaint.invalid_photo")
 
 
+async def test_the_detail_shows_each_reader_the_photos_they_may_see(client, people) -> None:
+    bare = (await submit(client, people.resident))["id"]
+    assert (await client.get(f"/api/v1/complaints/{bare}", headers=people.resident.headers)).json()["photos"] == []
+    photo = await upload(client, people.resident)
+    cid = (await submit(client, people.resident, photo_ids=[photo["id"]]))["id"]
+    staff_photo = await upload(client, people.dispatcher)
+    await ok(
+        client, people.dispatcher, cid, "notes", text="内部：现场照片", public=False, photo_ids=[staff_photo["id"]]
+    )
+
+    async def shown(who) -> list[str]:  # type: ignore[no-untyped-def]
+        resp = await client.get(f"/api/v1/complaints/{cid}", headers=who.headers)
+        assert resp.status_code == 200, resp.text
+        return [p["id"] for p in resp.json()["photos"]]
+
+    assert await shown(people.resident) == [photo["id"]]
+    assert await shown(people.dispatcher) == [photo["id"], staff_photo["id"]]
+
+
 async def test_resident_adds_information_with_a_photo(client, people) -> None:
     cid = (await submit(client, people.resident))["id"]
     photo = await upload(client, people.resident)
