@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -226,17 +226,30 @@ async def extensions_of(session: AsyncSession, complaint_id: uuid.UUID) -> list[
     return list((await session.execute(_EXTENSIONS, {"complaint_id": complaint_id})).scalars().all())
 
 
-# The same two reads as read-only rows, for the view (every complaint detail shows the clocks).
-_CLOCK_ROWS = _CLOCKS.with_only_columns(*SlaClock.__table__.columns)
+# The extensions as read-only rows, for the view (every complaint detail shows the clocks and extensions).
 _EXTENSION_ROWS = _EXTENSIONS.with_only_columns(*SlaExtension.__table__.columns)
 
 
-async def latest_clock_rows(session: AsyncSession, complaint_id: uuid.UUID) -> dict[str, Any]:
-    """``latest_clocks`` as read-only rows."""
+# The clocks and whether any extension exists, in one statement that always gives a row (a complaint with
+# no clock yet gives one of NULLs): most complaints have no extension, and then the view reads none.
+_FLAG = select(exists().where(SlaExtension.complaint_id == bindparam("complaint_id")).label("has_extensions")).subquery(
+    "flag"
+)
+_CLOCK_ROWS_AND_FLAG = (
+    select(_FLAG.c.has_extensions, *SlaClock.__table__.columns)
+    .select_from(_FLAG.outerjoin(SlaClock, SlaClock.complaint_id == bindparam("complaint_id")))
+    .order_by(SlaClock.created_at.desc(), SlaClock.id.desc())
+)
+
+
+async def latest_clock_rows(session: AsyncSession, complaint_id: uuid.UUID) -> tuple[dict[str, Any], bool]:
+    """``latest_clocks`` as read-only rows, and whether the complaint has any extension (``extension_rows``)."""
     latest: dict[str, Any] = {}
-    for clock in await prepared.fetch(session, _CLOCK_ROWS, {"complaint_id": complaint_id}):
-        latest.setdefault(clock.stage, clock)
-    return latest
+    rows = await prepared.fetch(session, _CLOCK_ROWS_AND_FLAG, {"complaint_id": complaint_id})
+    for clock in rows:
+        if clock.id is not None:
+            latest.setdefault(clock.stage, clock)
+    return latest, bool(rows[0].has_extensions)
 
 
 async def extension_rows(session: AsyncSession, complaint_id: uuid.UUID) -> list[Any]:

@@ -246,13 +246,13 @@ async def sla_view(session: AsyncSession, complaint: Complaint) -> SlaOut:
     cal = await calendar_for(session, complaint.street_id)
     # While paused, time is counted up to the pause (the clock stands still).
     ref = complaint.paused_at or context.now()
-    latest = await repository.latest_clock_rows(session, complaint.id)
+    latest, has_extensions = await repository.latest_clock_rows(session, complaint.id)
     order = ["accept", "sign", "resolve", "followup"]
     stages = [_stage_out(cal, latest[s], ref) for s in order if s in latest]
     running = [s for s in stages if s.ended_at is None]
     # The stage that runs out first decides the state.
     current = min(running, key=lambda s: s.due_at, default=None)
-    extensions = await repository.extension_rows(session, complaint.id)
+    extensions = await repository.extension_rows(session, complaint.id) if has_extensions else []
     pending = next((e for e in extensions if e.state == "pending"), None)
     return SlaOut(
         urgency=Urgency(complaint.urgency),
