@@ -75,6 +75,20 @@ def submission(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def registration(**overrides: Any) -> dict[str, Any]:
+    """A staff registration on a resident's behalf (书记巡访), as the registrations endpoint takes it."""
+    body: dict[str, Any] = {
+        "channel": "secretary_patrol",
+        "category_id": str(NOISE),
+        "description": "书记巡访时居民反映夜间噪音",
+        "location": {"compound_id": str(XIHE)},
+        "contact_name": "王阿姨",
+        "contact_phone": "13912345678",
+    }
+    body.update(overrides)
+    return body
+
+
 def assert_problem(resp, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
     assert resp.status_code == status, resp.text
     assert resp.headers["content-type"].startswith(PROBLEM)

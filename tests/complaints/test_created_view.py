@@ -7,7 +7,7 @@ from typing import Any
 
 from app.identity.api import Role
 from app.org.models import Compound
-from tests.complaints.conftest import NOISE, XIHE, detail, submit, upload
+from tests.complaints.conftest import XIHE, detail, registration, submit, upload
 
 
 def _same_moment(view: dict[str, Any]) -> dict[str, Any]:
@@ -34,15 +34,7 @@ async def test_a_registration_answers_the_detail_its_staff_registrar_reads(clien
     # Community staff act on it only through their scope (the standing read), not through a grant on it.
     community = (await session.get(Compound, XIHE)).community_id
     community_staff = await make_actor((Role.community_staff, community), nickname="社区小刘")
-    body = {
-        "channel": "secretary_patrol",
-        "category_id": str(NOISE),
-        "description": "书记巡访时居民反映夜间噪音",
-        "location": {"compound_id": str(XIHE)},
-        "contact_name": "王阿姨",
-        "contact_phone": "13912345678",
-        "resident_user_id": str(people.resident.user.id),
-    }
+    body = registration(resident_user_id=str(people.resident.user.id))
     for registrar in (community_staff, people.grid_worker, people.dispatcher):
         resp = await client.post("/api/v1/complaints/registrations", json=body, headers=registrar.headers)
         assert resp.status_code == 201, resp.text

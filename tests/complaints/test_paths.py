@@ -18,6 +18,7 @@ from tests.complaints.conftest import (
     assert_problem,
     detail,
     ok,
+    registration,
     snapshot,
     submit,
 )
@@ -213,14 +214,7 @@ async def test_resolve_on_spot_with_a_resident_awaits_the_rating(client, session
 
 
 async def test_staff_register_on_behalf_with_a_channel(client, session, people) -> None:
-    body = {
-        "channel": "secretary_patrol",
-        "category_id": str(NOISE),
-        "description": "书记巡访时居民反映夜间噪音",
-        "location": {"compound_id": str(XIHE)},
-        "contact_name": "王阿姨",
-        "contact_phone": "13912345678",
-    }
+    body = registration()
     resp = await client.post("/api/v1/complaints/registrations", json=body, headers=people.grid_worker.headers)
     assert resp.status_code == 201, resp.text
     created = resp.json()
