@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -352,8 +353,11 @@ _UNSTORABLE_TEXT = {"22021", "22P05"}
 
 
 async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
-    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+    # Through SQLAlchemy the driver's error is wrapped (DBAPIError.orig); statements run on the asyncpg
+    # connection itself (app.core.prepared, app.ledger.writes) raise it bare.
+    assert isinstance(exc, DBAPIError | asyncpg.PostgresError)
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    if getattr(driver_error, "sqlstate", None) in _UNSTORABLE_TEXT:
         return problem_response(
             request,
             422,
@@ -366,6 +370,7 @@ async def _database_error_handler(request: Request, exc: Exception) -> JSONRespo
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _database_error_handler)
+    app.add_exception_handler(asyncpg.PostgresError, _database_error_handler)
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)

@@ -188,6 +188,7 @@ async def post_entry(
         raise errors.invalid_posting(f"摘要最长 {DESCRIPTION_MAX} 个字符")
     meta = dict(metadata or {})
     rhash = request_hash(legs, description, meta, pending, reverses_entry_id)
+    await writes.flush_pending(session)
     head = locked_head if locked_head is not None else await writes.lock_head(session, ledger_id)
     if head is None or head.id != ledger_id:
         raise LookupError(f"no ledger {ledger_id}")  # callers post to ledgers they created

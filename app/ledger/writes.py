@@ -115,7 +115,6 @@ FROM entry
 
 async def lock_head(session: AsyncSession, ledger_id: uuid.UUID) -> LockedHead | None:
     """Round trip 1: the ledger's lock (held to the end of the transaction) and its chain head."""
-    await _flush_pending(session)
     row = await (await driver_connection(session)).fetchrow(_LOCK_HEAD, ledger_id)
     return None if row is None else LockedHead(ledger_id, row["head_seq"], row["head_hash"])
 
@@ -195,7 +194,7 @@ async def write_entry(
         set_loaded(ledger, head_seq=head.head_seq, head_hash=head.head_hash)
 
 
-async def _flush_pending(session: AsyncSession) -> None:
-    # What the caller changed through the ORM goes to the database before statements the ORM cannot see.
+async def flush_pending(session: AsyncSession) -> None:
+    """What the caller changed through the ORM goes to the database before statements the ORM cannot see."""
     if session.new or session.dirty or session.deleted:
         await session.flush()

@@ -422,6 +422,18 @@ async def test_a_replay_after_later_income_returns_the_first_even_though_its_spl
     assert tuple(totals) == (9, 0)
 
 
+async def test_an_income_with_a_nul_character_is_422_and_writes_nothing(client, session, cast, fund) -> None:
+    # The posting's statements run on the asyncpg connection itself: PostgreSQL's refusal must still be a 422.
+    before = (await tx_count(session), await entry_count(session))
+    for body in (
+        {"kind": "property_fee", "amount_fen": 500, "reference": "NUL-1", "description": "车位\u0000费"},
+        {"kind": "property_fee", "amount_fen": 500, "reference": "NUL\u00002"},
+    ):
+        resp = await client.post(f"{BASE}/incomes", json=body, headers=cast.manager.headers)
+        problem(resp, 422, "request.invalid_character")
+    assert (await tx_count(session), await entry_count(session)) == before
+
+
 async def test_an_income_under_an_expense_reference_is_refused(client, session, cast, fund) -> None:
     await income(client, cast, 100_000, ref="FEE-1")
     assert (await draft(client, cast, 500, reference="EXP-9")).status_code == 201
