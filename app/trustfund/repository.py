@@ -109,11 +109,17 @@ async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
     fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
     if fund is None:
         return (await session.execute(_LOCK_FUND, {"fund_id": fund_id})).scalar_one()
-    row = await (await prepared.driver_connection(session)).fetchrow(_LOCK_FUND_ROW, fund_id)
-    if row is None:
-        raise LookupError(f"no trust fund {fund_id}")  # it was read in this transaction; funds are not deleted
-    loaded.set_loaded(fund, **dict(zip(_FUND_KEYS, row, strict=True)))
+    await _lock_and_refresh(session, fund, _LOCK_FUND_ROW)
     return fund
+
+
+async def _lock_and_refresh(session: AsyncSession, fund: TrustFund, sql: str) -> Any:
+    """Run a locking read whose first columns are the fund's (``_FUND_COLUMNS``) and refresh ``fund`` from it."""
+    row = await (await prepared.driver_connection(session)).fetchrow(sql, fund.id)
+    if row is None:
+        raise LookupError(f"no trust fund {fund.id}")  # it was read in this transaction; funds are not deleted
+    loaded.set_loaded(fund, **dict(zip(_FUND_KEYS, row, strict=False)))
+    return row
 
 
 # The fund and its ledger's chain head, locked by one statement: the ledger's lock is in a subquery run for
@@ -135,10 +141,7 @@ async def lock_fund_and_ledger(session: AsyncSession, fund_id: uuid.UUID) -> tup
     fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
     if fund is None:
         return await lock_fund(session, fund_id), None
-    row = await (await prepared.driver_connection(session)).fetchrow(_LOCK_FUND_AND_HEAD, fund_id)
-    if row is None:
-        raise LookupError(f"no trust fund {fund_id}")
-    loaded.set_loaded(fund, **dict(zip(_FUND_KEYS, row, strict=False)))
+    row = await _lock_and_refresh(session, fund, _LOCK_FUND_AND_HEAD)
     return fund, LockedHead(fund.ledger_id, row["head_seq"], row["head_hash"])
 
 
