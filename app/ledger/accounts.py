@@ -143,10 +143,6 @@ async def accounts_of(session: AsyncSession, ledger_id: uuid.UUID) -> list[Ledge
     return list(rows.scalars().all())
 
 
-async def _lock_accounts(session: AsyncSession, ledger_id: uuid.UUID, codes: Iterable[str]) -> dict[str, LedgerAccount]:
-    return (await _lock_accounts_at(session, ledger_id, codes))[0]
-
-
 async def _lock_accounts_at(
     session: AsyncSession, ledger_id: uuid.UUID, codes: Iterable[str]
 ) -> tuple[dict[str, LedgerAccount], datetime | None]:

@@ -93,13 +93,10 @@ def _check_floors(accounts: Mapping[str, Totals], legs: Sequence[Leg]) -> None:
                 raise errors.LimitExceeded(account.id, account.code, available)
 
 
-_TOTALS = ("debits_posted_fen", "credits_posted_fen", "debits_pending_fen", "credits_pending_fen")
-
-
 def _batch_updates(accounts: Iterable[LedgerAccount]) -> None:
     """Write all four totals of every touched account, so the UPDATEs share one statement (executemany)."""
     for account in accounts:
-        for name in _TOTALS:
+        for name in writes.TOTALS:
             flag_modified(account, name)
 
 

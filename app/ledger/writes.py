@@ -31,6 +31,7 @@ from app.core.loaded import in_session, join_as_loaded, set_loaded
 from app.core.prepared import driver_connection
 from app.ledger.models import Ledger, LedgerAccount, LedgerEntry
 
+# An account's four running totals, in the order every writer of them uses.
 TOTALS = ("debits_posted_fen", "credits_posted_fen", "debits_pending_fen", "credits_pending_fen")
 
 

@@ -32,6 +32,7 @@ from app.complaints.stats.facts import (
     make_fact,
 )
 from app.complaints.stats.models import ALL_MEASURES, ComplaintStatFact, stat_rollups
+from app.core import loaded
 from app.core.calendar import working_time_between
 from app.core.settings import Settings, get_settings
 
@@ -68,7 +69,7 @@ def _attrs_in_session(session: AsyncSession, complaint_id: uuid.UUID) -> Complai
     """The complaint's attributes from the row the action already holds in this session (the hook runs
     inside every complaint action, which loaded and changed it): no round trip. None when it is not
     loaded there, or not all of these attributes are."""
-    obj = session.identity_map.get(session.identity_key(Complaint, complaint_id))
+    obj = loaded.in_session(session, Complaint, complaint_id)
     if not isinstance(obj, Complaint) or set(_ATTRS) & inspect(obj).unloaded:
         return None
     return ComplaintAttrs(**{name: getattr(obj, name) for name in _ATTRS})
