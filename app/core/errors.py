@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
@@ -126,6 +127,7 @@ INVALID_CHARACTER = problem_type(
 )
 HTTP_ERROR = problem_type("request.http_error", 400, "请求无法处理", "框架层其他 4xx 状态（状态码见 status）")
 INTERNAL_ERROR = problem_type("server.internal_error", 500, "服务器内部错误", "未预期的服务器错误")
+SERVER_BUSY = problem_type("server.busy", 503, "服务繁忙", "本进程的数据库连接全部占用，等待超过上限")
 
 
 def not_found(code: str, title: str = "资源不存在", detail: str | None = None) -> ProblemError:
@@ -368,7 +370,21 @@ async def _database_error_handler(request: Request, exc: Exception) -> JSONRespo
     raise exc
 
 
+async def _pool_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
+    # More requests at once than the pool has connections, for longer than db_pool_timeout_seconds: an
+    # overload, not a fault. The request's unit of work was not committed, so a retry is safe.
+    return problem_response(
+        request,
+        503,
+        SERVER_BUSY.code,
+        SERVER_BUSY.title,
+        "请稍后重试",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
     app.add_exception_handler(asyncpg.PostgresError, _database_error_handler)
     app.add_exception_handler(ProblemError, _problem_error_handler)

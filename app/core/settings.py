@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     # None means: start the embedded PostgreSQL from the pgserver wheel under `data_dir`.
     database_url: str | None = None
     data_dir: Path = Path("var")
-    db_pool_size: int = 10
+    # Connections per process. Requests past this many at once wait for one (``db_pool_timeout_seconds``)
+    # rather than open one: see ``app.core.db.create_engine``.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
+    # A request that waited this long for a connection answers 503 server.busy with Retry-After.
+    db_pool_timeout_seconds: float = Field(default=10, gt=0)
     # Connections older than this are replaced at checkout (instead of a pre-ping on every checkout).
     db_pool_recycle_seconds: int = Field(default=1800, ge=30)
     db_echo: bool = False
