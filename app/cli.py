@@ -74,17 +74,18 @@ def serve(
             {"JINCHENG_DATABASE_URL": url, "JINCHENG_HOST": settings.host, "JINCHENG_PORT": str(settings.port)}
         )
         uvicorn.run(
-            "app.main:create_app",
+            "app.main:create_served_app",
             factory=True,
             workers=workers,
             host=settings.host,
             port=settings.port,
             log_config=None,
             proxy_headers=True,
+            server_header=False,
         )
         return
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, freeze_heap=True),
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -23,6 +23,7 @@ from app.core.db import create_engine, make_sessionmaker, read_only_sessionmaker
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
+from app.core.heap import freeze_startup_objects
 from app.core.metrics import Metrics
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import script_heads
@@ -94,7 +95,10 @@ def create_app(
     *,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock | None = None,
+    freeze_heap: bool = False,
 ) -> FastAPI:
+    """``freeze_heap``: once started, freeze the start-up objects out of the cyclic collector
+    (``app.core.heap``); ``jincheng serve`` asks for it, tests do not."""
     settings = settings or get_settings()
     check_production(settings)
     load_subscribers()
@@ -122,6 +126,8 @@ def create_app(
                 run_exclusively(app.state.sessionmaker, "outbox-worker", worker.run_forever, stop),
                 name="outbox-worker",
             )
+        if freeze_heap:
+            freeze_startup_objects()
         try:
             yield
         finally:
@@ -187,3 +193,8 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeadersMiddleware, production=settings.env is Environment.production)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The factory ``jincheng serve --workers N`` hands each worker process."""
+    return create_app(freeze_heap=True)

@@ -107,16 +107,19 @@ async def test_serve_with_two_workers_runs_one_outbox_loop(fresh_db, tmp_path) -
     engine = create_async_engine(fresh_db)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            seen: list[httpx.Response] = []
 
             async def answers() -> bool:
                 if proc.poll() is not None:
                     raise AssertionError(f"serve exited with {proc.returncode}")
                 try:
-                    return (await client.get("/healthz")).status_code == 200
+                    seen.append(await client.get("/healthz"))
                 except httpx.HTTPError:
                     return False
+                return seen[-1].status_code == 200
 
             await _until(answers, "serve answering", tries=1200)
+            assert "server" not in seen[-1].headers  # no `server: uvicorn` banner, as with one process
         workers = subprocess.run(  # noqa: ASYNC221
             ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
         ).stdout.split()
