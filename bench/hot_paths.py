@@ -524,5 +524,5 @@ if __name__ == "__main__":
     parser.add_argument("--baseline", help="a source tree to measure beside the service on every path")
     parser.add_argument("--import-rows", type=int, default=1000, help="rows of the CSV import (one fund)")
     # Requests past the pool answer 409: 150 ran dry at 166 accepts/s.
-    parser.add_argument("--pool-rate", type=float, default=300, help="accepts per second the accept pool is sized for")
+    parser.add_argument("--pool-rate", type=float, default=800, help="accepts per second the accept pool is sized for")
     main(parser.parse_args())
