@@ -69,13 +69,13 @@ async def _deadline_view(session: AsyncSession, complaint: Complaint) -> SlaOut 
 
 
 async def get_view(session: AsyncSession, principal: Principal, complaint_id: uuid.UUID) -> ComplaintOut:
-    """The detail for GET: the complaint, visibility, the caller's relations, category and latest rating in
-    one prebuilt statement (``repository.readable_detail``), then the named assignments, photos and clocks."""
+    """The detail for GET: the complaint, visibility, the caller's relations, category, latest rating and
+    named assignments in one prebuilt statement (``repository.readable_detail``), then photos and clocks."""
     detail = await repository.readable_detail(session, principal, complaint_id)
     if detail is None:
         raise errors.not_found()
     c = detail.complaint
-    assignments = await repository.named_assignments(session, c.id)
+    assignments = detail.assignments
     follower = c.resident_user_id != principal.user_id and detail.follows
     actors = actors_for(principal, c, [a for a, _, _ in assignments], follower, detail.staff_role)
     return await _render(
