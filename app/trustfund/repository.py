@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import loaded, prepared
+from app.core import loaded, prepared, turns
 from app.core.pagination import PageParams, decode_cursor, encode_cursor, invalid_cursor, keyset_page
 from app.ledger.api import LockedHead
 from app.ledger.models import LedgerAccount
@@ -101,11 +101,16 @@ _FUND_COLUMNS = [a.columns[0].name for a in TrustFund.__mapper__.column_attrs]
 _LOCK_FUND_ROW = f"SELECT {', '.join(_FUND_COLUMNS)} FROM trustfund_funds WHERE id = $1 FOR UPDATE"  # noqa: S608
 
 
+_TURN = "trustfund.fund"
+
+
 async def lock_fund(session: AsyncSession, fund_id: uuid.UUID) -> TrustFund:
     """The fund's write lock: taken first by every write, before the ledger and account locks.
 
     A write opened the fund through the ORM already (``funds.open_fund``): that object is refreshed from the
-    locked row past the ORM, which is half the CPU of an ORM locking read, spent while holding the lock."""
+    locked row past the ORM, which is half the CPU of an ORM locking read, spent while holding the lock.
+    Writers of one fund in this process queue for it in the process first (``app.core.turns``)."""
+    await turns.take_turn(session, (_TURN, fund_id))
     fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
     if fund is None:
         return (await session.execute(_LOCK_FUND, {"fund_id": fund_id})).scalar_one()
@@ -141,6 +146,7 @@ async def lock_fund_and_ledger(session: AsyncSession, fund_id: uuid.UUID) -> tup
     fund: TrustFund | None = loaded.in_session(session, TrustFund, fund_id)
     if fund is None:
         return await lock_fund(session, fund_id), None
+    await turns.take_turn(session, (_TURN, fund_id))
     row = await _lock_and_refresh(session, fund, _LOCK_FUND_AND_HEAD)
     return fund, LockedHead(fund.ledger_id, row["head_seq"], row["head_hash"])
 

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.core.errors import ProblemError
 from app.identity.models import User
@@ -30,10 +30,17 @@ LINE_FEN = 30 * EXPENSE_FEN  # room for 30 of the 50 expenses: the other 20 must
 SEED_FEN = 1_000_000
 
 
+def _two_processes(url: str, pool_size: int) -> tuple[list[AsyncEngine], list[async_sessionmaker[AsyncSession]]]:
+    """Two engines, as two server processes have: writers of one fund queue in front of their own pool
+    (``app.core.turns``) and race each other at the fund's row lock, which the books depend on."""
+    engines = [create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=600) for _ in range(2)]
+    return engines, [async_sessionmaker(e, expire_on_commit=False, autoflush=False) for e in engines]
+
+
 async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -> None:
     # The jobs queue on one fund lock: under load the last ones wait for a connection far beyond the 30 s default.
-    engine = create_async_engine(fresh_db, pool_size=40, max_overflow=0, pool_timeout=600)
-    factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    engines, factories = _two_processes(fresh_db, pool_size=20)
+    factory = factories[0]
     try:
         async with factory() as s:
             users = [
@@ -86,8 +93,8 @@ async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -
         amounts = {f"INC-{n}": rng.randint(1, 100_000) for n in range(170)}
         outcomes: Counter[str] = Counter()
 
-        async def run(work) -> None:  # type: ignore[no-untyped-def]
-            async with factory() as session:
+        async def run(work, n: int) -> None:  # type: ignore[no-untyped-def]
+            async with factories[n % 2]() as session:
                 try:
                     await work(session)
                     await session.commit()
@@ -123,7 +130,7 @@ async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -
             approve_job(tx_id, c1 if n % 2 else c2) for n, tx_id in enumerate(expense_ids)
         ]
         rng.shuffle(jobs)
-        await asyncio.gather(*(run(j) for j in jobs))
+        await asyncio.gather(*(run(j, n) for n, j in enumerate(jobs)))
         assert outcomes == Counter({"ok": 230, "trustfund.over_budget": 20})
 
         async with factory() as s:
@@ -177,7 +184,8 @@ async def test_concurrent_incomes_and_approvals_keep_the_books_right(fresh_db) -
             assert verified.ok, verified
             assert verified.entry_count == 1 + 170 + 30
     finally:
-        await engine.dispose()
+        for engine in engines:
+            await engine.dispose()
 
 
 FLOOR_SEED_FEN = 280_000  # the fund keeps 252,000 after the 10 % remuneration: room for 25 of 50 expenses
@@ -186,8 +194,8 @@ FLOOR_SEED_FEN = 280_000  # the fund keeps 252,000 after the 10 % remuneration: 
 async def test_concurrent_expenses_stop_at_the_floor(fresh_db) -> None:
     """50 expenses of 10,000 fen drafted and approved at once against 252,000 fen: without the floor check
     every one would post and the fund would end 248,000 fen overdrawn."""
-    engine = create_async_engine(fresh_db, pool_size=25, max_overflow=0, pool_timeout=600)
-    factory = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    engines, factories = _two_processes(fresh_db, pool_size=13)
+    factory = factories[0]
     try:
         async with factory() as s:
             users = [User(nickname=n, appid="wxtest", openid=f"o-{uuid.uuid4().hex}") for n in ("admin", "pm", "c1")]
@@ -210,7 +218,7 @@ async def test_concurrent_expenses_stop_at_the_floor(fresh_db) -> None:
         outcomes: Counter[str] = Counter()
 
         async def draft_and_approve(n: int) -> None:
-            async with factory() as session:
+            async with factories[n % 2]() as session:
                 try:
                     f = await session.get(TrustFund, fund_id)
                     assert f is not None
@@ -265,4 +273,5 @@ async def test_concurrent_expenses_stop_at_the_floor(fresh_db) -> None:
             verified = await ledger.verify_chain(s, fund.ledger_id)
             assert verified.ok and verified.entry_count == 26
     finally:
-        await engine.dispose()
+        for engine in engines:
+            await engine.dispose()
