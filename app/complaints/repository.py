@@ -48,7 +48,7 @@ from app.complaints.scopes import STREET_ROLES as STREET_ROLES
 from app.complaints.search import search_tokens as search_tokens
 from app.complaints.search import search_vector as search_vector
 from app.complaints.search import text_search as text_search
-from app.core import prepared
+from app.core import prepared, turns
 from app.identity.api import Principal, Role, directory
 from app.org import api as org
 
@@ -269,7 +269,10 @@ _NEXT_NUMBER = (
 
 
 async def next_number(session: AsyncSession, street_id: uuid.UUID, day: date) -> int:
-    """The next sequence number of ``day`` in ``street_id``: one atomic upsert, safe under concurrency."""
+    """The next sequence number of ``day`` in ``street_id``: one atomic upsert, safe under concurrency. Its
+    row stays locked to commit, so submissions of a street queue for a turn in the process first
+    (``app.core.turns``); nothing a submission locked before it is ever wanted by another submission."""
+    await turns.take_turn(session, ("complaints.number", street_id, day))
     return int((await session.execute(_NEXT_NUMBER, {"street_id": street_id, "day": day})).scalar_one())
 
 

@@ -30,6 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 _TURN = "core.turn"
+# A safety valve, not a tuning knob: a wait this long means the queue is not moving (a cycle through some
+# lock this module's rules failed to foresee), and the row lock, where PostgreSQL detects deadlocks, takes
+# over. A fund's or a street's queue at its longest (hundreds of writers, a few ms each) is far shorter.
+WAIT_LIMIT_SECONDS = 10.0
 # Per (pool, key): units of work on different engines (processes, or a test's stand-ins for them) meet
 # only at the row lock. A queue lives while someone holds or waits for it (they reference it), then goes.
 _queues: WeakValueDictionary[tuple[object, Hashable], asyncio.Lock] = WeakValueDictionary()
@@ -47,7 +51,11 @@ async def take_turn(session: AsyncSession, key: Hashable) -> None:
     queue = _queues.get(where)
     if queue is None:
         queue = _queues[where] = asyncio.Lock()
-    await queue.acquire()
+    try:
+        async with asyncio.timeout(WAIT_LIMIT_SECONDS):
+            await queue.acquire()  # cancelled while waiting, it is not acquired
+    except TimeoutError:
+        return  # on to the row lock without a turn: slower, never wrong
     # No await between acquiring and recording it: a cancellation cannot leave the turn held.
     session.info[_TURN] = queue
 

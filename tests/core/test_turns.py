@@ -103,3 +103,25 @@ async def test_a_holder_never_waits_for_a_connection_its_waiters_hold(fresh_db) 
             await waiter.rollback()
     finally:
         await engine.dispose()
+
+
+async def test_a_queue_that_does_not_move_is_left_for_the_row_lock(engines, monkeypatch) -> None:
+    """The safety valve: past the wait limit a writer goes on without a turn (to the row lock, where the
+    database would see a deadlock), and the holder's turn is untouched."""
+    monkeypatch.setattr(turns, "WAIT_LIMIT_SECONDS", 0.05)
+    factory = make_sessionmaker(engines[0])
+    async with factory() as holder, factory() as late, factory() as next_one:
+        await _holding(holder)
+        await asyncio.wait_for(turns.take_turn(late, KEY), timeout=30)
+        assert not turns.holds_turn(late)
+        assert turns.holds_turn(holder)
+        await late.rollback()
+        # The queue still works: the next writer gets the turn once the holder is done.
+        await next_one.execute(text("SELECT 1"))
+        monkeypatch.setattr(turns, "WAIT_LIMIT_SECONDS", 30.0)
+        waiting = asyncio.create_task(turns.take_turn(next_one, KEY))
+        assert await _still_waiting(waiting)
+        await holder.commit()
+        await asyncio.wait_for(waiting, timeout=30)
+        assert turns.holds_turn(next_one)
+        await next_one.rollback()
