@@ -12,8 +12,10 @@ The row lock still decides; a turn only orders who asks for it. So a turn must n
 database cannot see in a cycle:
 - a unit of work takes at most one turn (a second key goes straight to the row lock, where PostgreSQL
   detects any deadlock);
-- it takes it before the row lock it queues for, holding no other lock of that domain (the fund is locked
-  first by every trust-fund write, see ``app.trustfund.repository.lock_fund``);
+- it takes it before the row lock it queues for, holding no lock another writer of the key could want
+  while holding the turn (the fund is locked first by every trust-fund write, see
+  ``app.trustfund.repository.lock_fund``; a submission locks nothing another submission reaches for before
+  its street's daily number, ``app.complaints.repository.next_number``);
 - it holds its connection before it waits, and the turn ends with the session's transaction, committed or
   rolled back, before any further connection is asked for: a holder never waits for the pool.
 """
