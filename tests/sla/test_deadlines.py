@@ -202,3 +202,29 @@ async def test_urgency_retimes_running_stages(client, people, clock) -> None:
     assert graded["sla"]["stages"][0]["wall_clock"] is True
     bad = await act_raw(client, people.resident, c["id"], "sla/urgency", version=graded["version"], urgency="normal")
     assert bad.status_code == 403 and bad.json()["code"] == "complaint.action_forbidden"
+
+
+async def test_the_details_remaining_time_follows_the_streets_calendar_overrides(client, people, make_actor) -> None:
+    """An override written by the street admin moves the detail's remaining working time at once, by exactly
+    the working day it adds or removes (the calendar is read per request, never kept across requests)."""
+    from app.identity.roles import Role
+    from tests.conftest import STREET_ID
+
+    admin = await make_actor((Role.street_admin, STREET_ID), nickname="街道管理员")
+    cid = await dispatched_to_urban(client, people)
+    before = (await detail(client, people.department, cid))["sla"]
+    assert before["current_stage"] == "sign"
+
+    async def put(day: str, kind: str) -> None:
+        resp = await client.put(f"/api/v1/calendar/overrides/{day}", json={"kind": kind}, headers=admin.headers)
+        assert resp.status_code == 200, resp.text
+
+    resolve_before = {s["stage"]: s for s in before["stages"]}["resolve"]
+    await put("2026-10-09", "holiday")  # a Friday working day before the resolve deadline (Mon 12 Oct)
+    after_holiday = {s["stage"]: s for s in (await detail(client, people.department, cid))["sla"]["stages"]}
+    assert after_holiday["resolve"]["due_at"] == resolve_before["due_at"]  # stored, not recomputed
+    assert after_holiday["resolve"]["remaining_minutes"] == resolve_before["remaining_minutes"] - 450
+
+    await put("2026-10-11", "workday")  # the Sunday before it
+    after_workday = {s["stage"]: s for s in (await detail(client, people.department, cid))["sla"]["stages"]}
+    assert after_workday["resolve"]["remaining_minutes"] == resolve_before["remaining_minutes"]
