@@ -198,7 +198,7 @@ def _detail_statement(scopes: frozenset[str]) -> Select[Any]:
             follows.label("follows"),
             staff_role.label("staff_role"),
             has_photos.label("has_photos"),
-            _assignments_json().label("assignments"),
+            _assignments_json(Complaint.__table__.c.id).label("assignments"),
             rating,
         )
         .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
@@ -313,25 +313,14 @@ async def active_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> 
     return list((await session.execute(_ACTIVE_ASSIGNMENTS, {"complaint_id": complaint_id})).scalars().all())
 
 
-# The detail's assignments with their unit's and person's names, in one statement (it was one look-up per
-# unit and one for the names).
-_NAMED_ASSIGNMENTS = (
-    select(
-        *ComplaintAssignment.__table__.columns,
-        org.unit_name_of(ComplaintAssignment.unit_type, ComplaintAssignment.unit_id).label("unit_name"),
-        directory.display_name_of(ComplaintAssignment.person_id).label("person_name"),
-    )
-    .where(ComplaintAssignment.complaint_id == bindparam("complaint_id"), ComplaintAssignment.active.is_(True))
-    .order_by(ComplaintAssignment.role.desc(), ComplaintAssignment.created_at, ComplaintAssignment.id)
-)
-
-
-# The same, as one JSON array for the detail's own statement (a round trip fewer on every detail read): per
-# assignment [id, role, unit_type, unit_id, person_id, unit name, person name], in the order above.
+# The active assignments with their unit's and person's names, as one JSON array (it was one look-up per unit
+# and one for the names): per assignment [id, role, unit_type, unit_id, person_id, unit name, person name],
+# in ``active_assignments``' order. The detail's own statement carries it (a round trip fewer on every detail
+# read); a complaint action's answer reads it on its own (``named_assignments``).
 _ASSIGNED = ComplaintAssignment.__table__.alias("assigned")
 
 
-def _assignments_json() -> ColumnElement[Any]:
+def _assignments_json(complaint_id: ColumnElement[uuid.UUID]) -> ColumnElement[Any]:
     a = _ASSIGNED.c
     item = func.json_build_array(
         a.id,
@@ -343,7 +332,7 @@ def _assignments_json() -> ColumnElement[Any]:
         directory.display_name_of(a.person_id),
     )
     ordered = aggregate_order_by(item, a.role.desc(), a.created_at, a.id)
-    return select(func.json_agg(ordered)).where(a.complaint_id == Complaint.id, a.active.is_(True)).scalar_subquery()
+    return select(func.json_agg(ordered)).where(a.complaint_id == complaint_id, a.active.is_(True)).scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -370,11 +359,14 @@ def _named_from_json(value: Any) -> list[tuple[Any, str | None, str | None]]:
     ]
 
 
+_NAMED_ASSIGNMENTS = select(_assignments_json(bindparam("complaint_id", type_=_ID)).label("assignments"))
+
+
 async def named_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> list[tuple[Any, str | None, str | None]]:
     """The active assignments (like ``active_assignments``) as read-only rows with the assignment's attributes,
     each with its unit's name and its person's display name (None when the unit or person does not exist)."""
-    rows = await prepared.fetch(session, _NAMED_ASSIGNMENTS, {"complaint_id": complaint_id})
-    return [(r, r.unit_name, r.person_name) for r in rows]
+    row = await prepared.fetch_one_or_none(session, _NAMED_ASSIGNMENTS, {"complaint_id": complaint_id})
+    return _named_from_json(row.assignments if row is not None else None)
 
 
 async def deactivate_assignments(session: AsyncSession, complaint_id: uuid.UUID) -> None:
